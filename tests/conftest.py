@@ -1,0 +1,214 @@
+"""Shared fixtures: the bundled corpus, and a real Voila server driven by headless Chromium.
+
+Browser tests use ``open_app``::
+
+    def test_something(open_app):
+        page = open_app("corpus.ipynb", query="topic=privacy")
+        page.get_by_role("combobox").select_option("Privacy")
+
+After each browser test the fixture asserts that the page raised no error, showed no
+``.voila-error`` and asked no host other than the loopback for anything.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from widgets import ROOT
+from widgets.serve import voila_command, voila_env
+
+ARTIFACTS = ROOT / "tests" / "_artifacts"
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def find_chromium() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"voila exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"voila did not answer at {url} within {timeout:.0f} s")
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+class VoilaServer:
+    """A Voila process (and its kernels) in its own process group on a free loopback port."""
+
+    def __init__(self, extra: list[str] | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.log_path = ARTIFACTS / f"voila-{self.port}.log"
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            voila_command(self.port, extra=extra), cwd=ROOT, env=voila_env(),
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        try:
+            wait_until_up(self.url, self.proc)
+        except Exception:
+            self.stop()
+            raise
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        """SIGTERM the group, then SIGKILL what is left; return only when nothing is left."""
+        pgid = self.proc.pid
+        if _group_alive(pgid):
+            os.killpg(pgid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                pass
+            deadline = time.monotonic() + 10
+            while _group_alive(pgid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if _group_alive(pgid):
+                os.killpg(pgid, signal.SIGKILL)
+                time.sleep(0.5)
+        self._log.close()
+        assert not _group_alive(pgid), "voila or one of its kernels outlived the server"
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        message = ("NO CHROMIUM FOUND: browser tests need Debian's chromium "
+                   "(apt-get install -y chromium) or CHROMIUM=/path/to/chromium")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def voila_server(chromium_path):
+    server = VoilaServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageWatch:
+    """Records page errors, console errors and every request's host for one browser context."""
+
+    def __init__(self):
+        self.page_errors: list[str] = []
+        self.external: list[str] = []
+        self.requests: list[str] = []
+
+    def route(self, route):
+        url = route.request.url
+        self.requests.append(url)
+        host = urlsplit(url).hostname or ""
+        if url.startswith(("data:", "blob:", "about:")) or host in LOOPBACK:
+            route.continue_()
+        else:
+            self.external.append(url)
+            route.abort()
+
+
+def open_page(browser, base_url: str, path: str, query: str = "", *, watch: PageWatch,
+              selector: str = ".jupyter-widgets", timeout: float = 90_000, viewport=None):
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
+    context.route("**/*", watch.route)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
+    url = base_url + "voila/render/" + path + (f"?{query}" if query else "")
+    page.goto(url, wait_until="domcontentloaded", timeout=timeout)
+    if selector:
+        page.wait_for_selector(selector, state="visible", timeout=timeout)
+    return page
+
+
+def assert_clean(page, watch: PageWatch) -> None:
+    assert not watch.external, f"requests left the machine: {watch.external[:5]}"
+    assert not watch.page_errors, f"page errors: {watch.page_errors[:3]}"
+    assert page.locator(".voila-error").count() == 0, "Voila showed an error cell"
+
+
+@pytest.fixture
+def open_app(browser, voila_server):
+    """Open a notebook (path relative to notebooks/) in Voila; checks the page after the test."""
+    opened = []
+
+    def _open(path: str, query: str = "", selector: str = ".jupyter-widgets", **kw):
+        watch = PageWatch()
+        page = open_page(browser, voila_server.url, path, query, watch=watch, selector=selector, **kw)
+        opened.append((page, watch))
+        return page
+
+    yield _open
+    try:
+        for page, watch in opened:
+            assert_clean(page, watch)
+    finally:
+        for page, _ in opened:
+            page.context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under tests/_artifacts/screens/ and return its path."""
+    out = ARTIFACTS / "screens" / f"{name}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out), full_page=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    from widgets.corpus import load
+
+    return load()
