@@ -74,8 +74,6 @@ def clean_abstract(text: str) -> str:
             text = re.sub(pattern, _exponent, text)
         else:
             text = re.sub(pattern, repl, text)
-    if text.startswith("ntelligence processes"):  # the page cut the first letter off
-        text = "I" + text
     return text.strip()
 
 

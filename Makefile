@@ -1,0 +1,37 @@
+# The two commands a newcomer needs: `make app` serves the kit, `make test` runs every test.
+# Both create the virtual environment in .venv the first time.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PORT   ?= 8866
+
+.PHONY: app test data bench clean-cache help
+
+help:
+	@echo "make app    - serve the notebooks with Voila at http://127.0.0.1:$(PORT)/"
+	@echo "make test   - run every test (unit, notebooks with nbval, Voila in headless Chromium)"
+	@echo "make data   - rebuild data/papers.jsonl from the raw page"
+	@echo "make bench  - run the benchmarks (results go in bench/RESULTS.md by hand)"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+app: $(STAMP)
+	PORT=$(PORT) $(PY) -m widgets.serve
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+data: $(STAMP)
+	$(PY) -m widgets.build
+
+bench: $(STAMP)
+	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean-cache:
+	rm -rf $${KIT_CACHE_DIR:-$$HOME/.cache/paper-explorer-kit}
