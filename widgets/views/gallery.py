@@ -1,0 +1,90 @@
+"""The landing gallery: a card per app (thumbnail, one-line pitch, app and slides links) and the papers."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import ipywidgets as W
+import pandas as pd
+
+from .. import ROOT
+from ..corpus import load, load_topics
+from ..lessons import registry
+
+THUMBS = ROOT / "docs" / "thumbs"
+
+APPS = [
+    {"slug": "explorer", "title": "Explore the corpus", "notebook": "explorer.ipynb",
+     "pitch": "Search 64 abstracts, filter by topic, see the map of the corpus and find similar papers."},
+    {"slug": "corpus", "title": "Meet the corpus", "notebook": "corpus.ipynb",
+     "pitch": "The 64 papers at a glance: a table and the number of papers per topic."},
+]
+
+
+def _thumbnail(slug: str) -> str:
+    path = THUMBS / f"{slug}.jpg"
+    if not path.exists():
+        return "<div class='kit-thumb kit-thumb-missing'>no preview yet</div>"
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f"<img class='kit-thumb' alt='' src='data:image/jpeg;base64,{data}'>"
+
+
+def card_html(app: dict, slides: bool) -> str:
+    """One card; every text is escaped, links are relative to the gallery's own URL."""
+    href = html.escape(app["notebook"], quote=True)
+    links = f"<a class='kit-open' href='{href}'>Open</a>"
+    if slides:
+        links += f" · <a class='kit-slides' href='{href}?voila-template=teachkit-reveal'>Slides</a>"
+    return (f"<div class='kit-card' data-slug='{html.escape(app['slug'], quote=True)}'>"
+            f"<a href='{href}'>{_thumbnail(app['slug'])}</a>"
+            f"<h3>{html.escape(app['title'])}</h3><p>{html.escape(app['pitch'])}</p>"
+            f"<div class='kit-links'>{links}</div></div>")
+
+
+def papers_html(frame: pd.DataFrame, topics: dict[str, dict], lessons: list[dict]) -> str:
+    """The papers as a list: title, topics, key idea (folded), links to code and lessons."""
+    titles = {lesson["slug"]: lesson for lesson in lessons}
+    items = []
+    for r in frame.itertuples(index=False):
+        names = ", ".join(html.escape(topics.get(t, {"name": t})["name"]) for t in (r.topics or []))
+        links = [f"<a href='{html.escape(titles[s]['notebook'], quote=True)}'>lesson: "
+                 f"{html.escape(titles[s]['title'])}</a>" for s in (r.lessons or []) if s in titles]
+        if r.code_url:
+            links.append(f"<a href='{html.escape(r.code_url, quote=True)}' target='_blank' rel='noopener'>code</a>")
+        idea = f"<details><summary>Key idea</summary>{html.escape(r.key_idea)}</details>" if r.key_idea else ""
+        items.append(f"<li class='kit-paper'><b>{html.escape(r.title)}</b> <small>({names})</small> "
+                     f"{' · '.join(links)}{idea}</li>")
+    return "<ol class='kit-papers'>" + "".join(items) + "</ol>"
+
+
+STYLE = """<style>
+.kit-gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:16px}
+.kit-card{border:1px solid #d8dde3;border-radius:8px;padding:10px;background:#fff}
+.kit-card h3{margin:8px 0 4px;font-size:1.05em;line-height:1.3}.kit-card p{margin:0 0 6px;color:#444;line-height:1.4}
+.kit-links a{display:inline-block;padding:3px 10px;border-radius:4px;background:#2f5d95;color:#fff;text-decoration:none}
+.kit-thumb{width:100%;aspect-ratio:16/10;object-fit:cover;object-position:top;border-radius:4px;
+  border:1px solid #eee;display:block}
+.kit-thumb-missing{display:flex;align-items:center;justify-content:center;color:#999;background:#f4f6f8}
+.kit-papers li{margin:4px 0}
+</style>"""
+
+
+class Gallery(W.VBox):
+    """The landing page as one HTML widget (static content: it renders in one round trip)."""
+
+    def __init__(self, frame: pd.DataFrame | None = None):
+        frame = load() if frame is None else frame
+        lessons = registry()
+        cards = [card_html(app, slides=False) for app in APPS]
+        cards += [card_html(dict(lesson, notebook=lesson["notebook"]), slides=True) for lesson in lessons]
+        self.apps = APPS + lessons
+        body = (STYLE + "<div class='kit-gallery'>" + "".join(cards) + "</div>"
+                + f"<h2>The {len(frame)} papers</h2>" + papers_html(frame, load_topics(), lessons))
+        self.html = W.HTML(body)
+        super().__init__([self.html])
+
+
+def view() -> Gallery:
+    return Gallery()
