@@ -14,18 +14,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from widgets import ROOT
-from widgets.serve import voila_command, voila_env
+from widgets.serve import VoilaServer
 
 ARTIFACTS = ROOT / "tests" / "_artifacts"
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -43,75 +38,6 @@ def find_chromium() -> str | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"voila exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"voila did not answer at {url} within {timeout:.0f} s")
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-
-
-class VoilaServer:
-    """A Voila process (and its kernels) in its own process group on a free loopback port."""
-
-    def __init__(self, extra: list[str] | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.log_path = ARTIFACTS / f"voila-{self.port}.log"
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            voila_command(self.port, extra=extra), cwd=ROOT, env=voila_env(),
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        try:
-            wait_until_up(self.url, self.proc)
-        except Exception:
-            self.stop()
-            raise
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        """SIGTERM the group, then SIGKILL what is left; return only when nothing is left."""
-        pgid = self.proc.pid
-        if _group_alive(pgid):
-            os.killpg(pgid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
-            deadline = time.monotonic() + 10
-            while _group_alive(pgid) and time.monotonic() < deadline:
-                time.sleep(0.2)
-            if _group_alive(pgid):
-                os.killpg(pgid, signal.SIGKILL)
-                time.sleep(0.5)
-        self._log.close()
-        assert not _group_alive(pgid), "voila or one of its kernels outlived the server"
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = find_chromium()
@@ -126,9 +52,10 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def voila_server(chromium_path):
-    server = VoilaServer()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    server = VoilaServer(log_path=ARTIFACTS / "voila.log")
     yield server
-    server.stop()
+    server.stop()  # raises if a kernel outlived the server
 
 
 @pytest.fixture(scope="session")

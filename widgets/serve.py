@@ -9,8 +9,13 @@ served locally, so nothing is fetched from the internet).
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from pathlib import Path
 
 from . import ROOT
 
@@ -26,18 +31,125 @@ def voila_env(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def voila_command(port: int = 8866, ip: str = "127.0.0.1", extra: list[str] | None = None) -> list[str]:
-    """The command line that serves ``notebooks/`` (run it with ``cwd=ROOT``)."""
+def voila_command(port: int = 8866, ip: str = "127.0.0.1", extra: list[str] | None = None,
+                  root: Path | None = None) -> list[str]:
+    """The command line that serves ``notebooks/`` (run it with ``cwd=ROOT`` to pick up voila.json)."""
     return [
-        sys.executable, "-m", "voila", str(ROOT / "notebooks"),
+        sys.executable, "-m", "voila", str(root or ROOT / "notebooks"),
         f"--port={port}", f"--Voila.ip={ip}", "--no-browser", *(extra or []),
     ]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of ``pid`` (Linux /proc); kernels run in sessions of their own."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead for our purposes
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+class VoilaServer:
+    """Voila on a free loopback port with the project's settings, for tests and benchmarks.
+
+    ``stop()`` shuts it down and checks that no kernel it started outlives it.
+    """
+
+    def __init__(self, extra: list[str] | None = None, root: Path | None = None,
+                 log_path: Path | None = None, timeout: float = 120):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log_path = log_path
+        self._log = open(log_path, "wb") if log_path else subprocess.DEVNULL
+        self.proc = subprocess.Popen(
+            voila_command(self.port, extra=extra, root=root), cwd=ROOT, env=voila_env(),
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.seen_kernels: set[int] = set()
+        try:
+            self._wait(timeout)
+        except Exception:
+            self.stop()
+            raise
+
+    def _wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"voila exited early with code {self.proc.returncode}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"voila did not answer at {self.url} within {timeout:.0f} s")
+
+    def kernel_pids(self) -> list[int]:
+        """The kernels Voila is running now (its live child processes)."""
+        pids = [p for p in _children(self.proc.pid) if _alive(p)]
+        self.seen_kernels.update(pids)
+        return pids
+
+    def kernel_rss_mb(self) -> dict[int, float]:
+        out = {}
+        for pid in self.kernel_pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+            out[pid] = kb / 1024
+        return out
+
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM Voila (it shuts its kernels down), then make sure nothing is left."""
+        self.kernel_pids()
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in self.seen_kernels) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        leftovers = [p for p in self.seen_kernels if _alive(p)]
+        for pid in leftovers:
+            os.kill(pid, signal.SIGKILL)
+        if self._log is not subprocess.DEVNULL:
+            self._log.close()
+        if leftovers:
+            raise RuntimeError(f"kernels outlived the voila server: {leftovers}")
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     port = int(os.environ.get("PORT", "8866"))
-    print(f"Serving the kit at http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)
+    print(f"Serving the kit: open http://127.0.0.1:{port}/voila/render/index.ipynb (Ctrl-C to stop)",
+          flush=True)
     try:
         return subprocess.call(voila_command(port, extra=argv), cwd=ROOT, env=voila_env())
     except KeyboardInterrupt:
