@@ -36,7 +36,7 @@ def card_html(app: dict, slides: bool) -> str:
     href = html.escape(app["notebook"], quote=True)
     links = f"<a class='kit-open' href='{href}'>Open</a>"
     if slides:
-        links += f" · <a class='kit-slides' href='{href}?voila-template=teachkit-reveal'>Slides</a>"
+        links += f" · <a class='kit-slides' href='{href}?template=teachkit-reveal'>Slides</a>"
     return (f"<div class='kit-card' data-slug='{html.escape(app['slug'], quote=True)}'>"
             f"<a href='{href}'>{_thumbnail(app['slug'])}</a>"
             f"<h3>{html.escape(app['title'])}</h3><p>{html.escape(app['pitch'])}</p>"
