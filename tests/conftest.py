@@ -126,11 +126,23 @@ def open_app(browser, voila_server):
             page.context.close()
 
 
+DOCS_SHOTS = {"gallery", "explorer", "lesson-diffusion"}
+
+
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under tests/_artifacts/screens/ and return its path."""
+    """Save a screenshot under tests/_artifacts/screens/ and return its path.
+
+    With ``KIT_UPDATE_DOCS=1`` the same view also becomes the app's gallery thumbnail
+    (``notebooks/thumbs/<slug>.jpg``) and, for a few apps, the README's picture (``docs/<name>.png``).
+    """
     out = ARTIFACTS / "screens" / f"{name}.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out), full_page=True)
+    if os.environ.get("KIT_UPDATE_DOCS") == "1":
+        slug = name.removeprefix("lesson-")
+        page.screenshot(path=str(ROOT / "notebooks" / "thumbs" / f"{slug}.jpg"), type="jpeg", quality=55)
+        if name in DOCS_SHOTS:
+            page.screenshot(path=str(ROOT / "docs" / f"{name}.png"))
     return out
 
 

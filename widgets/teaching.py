@@ -127,8 +127,9 @@ class Question(W.VBox):
             self.input = W.RadioButtons(options=list(choices), value=None,
                                         layout=W.Layout(width="auto"))
         else:
-            self.input = W.FloatText(value=None, description="Your answer:",
-                                     style={"description_width": "initial"})
+            # A Text box, not FloatText: it starts empty instead of showing a misleading 0.
+            self.input = W.Text(value="", placeholder="a number", description="Your answer:",
+                                style={"description_width": "initial"})
         self.check_button = W.Button(description="Check", button_style="info")
         self.feedback = W.HTML()
         self.solution_button = W.Button(description="Show solution", icon="eye")
@@ -143,7 +144,7 @@ class Question(W.VBox):
         self.add_class("kit-question-box")
 
     def check(self, value: Any) -> bool:
-        if value is None:
+        if value is None or (isinstance(value, str) and not value.strip()):
             return False
         if self.choices is not None:
             return value == self.answer
@@ -157,7 +158,7 @@ class Question(W.VBox):
         return abs(value - float(self.answer)) <= tol
 
     def submit(self, value: Any) -> bool:
-        if value is None:
+        if value is None or (isinstance(value, str) and not value.strip()):
             self.feedback.value = "<span class='kit-wrong'>Pick or type an answer first.</span>"
             return False
         right = self.check(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from .. import ROOT
 from ..corpus import load, load_topics
 from ..lessons import registry
 
-THUMBS = ROOT / "docs" / "thumbs"
+THUMBS = ROOT / "notebooks" / "thumbs"  # written by the browser tests with KIT_UPDATE_DOCS=1
 
 APPS = [
     {"slug": "explorer", "title": "Explore the corpus", "notebook": "explorer.ipynb",
@@ -24,11 +23,10 @@ APPS = [
 
 
 def _thumbnail(slug: str) -> str:
-    path = THUMBS / f"{slug}.jpg"
-    if not path.exists():
+    """A link to the screenshot Voila serves from ``notebooks/thumbs`` (relative: works under a prefix)."""
+    if not (THUMBS / f"{slug}.jpg").exists():
         return "<div class='kit-thumb kit-thumb-missing'>no preview yet</div>"
-    data = base64.b64encode(path.read_bytes()).decode()
-    return f"<img class='kit-thumb' alt='' src='data:image/jpeg;base64,{data}'>"
+    return f"<img class='kit-thumb' alt='' loading='lazy' src='../files/thumbs/{html.escape(slug)}.jpg'>"
 
 
 def card_html(app: dict, slides: bool) -> str:

@@ -1,0 +1,151 @@
+"""Benchmark of the diffusion lesson: kernel-side update time per control, and the headline numbers.
+
+Run: .venv/bin/python bench/bench_diffusion.py
+Prints a Markdown section. "Update" = the observer's recompute plus the in-place figure update
+(``batch_update``), measured in the kernel without a browser; median of >= 20 moves per control.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from widgets.lessons import diffusion as D  # noqa: E402
+from widgets.lessons import diffusion_view as V  # noqa: E402
+
+BUDGET_MS = 50.0
+MOVES = 24
+
+
+def _timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t) * 1e3
+
+
+def bench_controls(lesson):
+    """Median and max update time (ms) per control, for fresh (uncached) and repeated moves."""
+    c = lesson.controls
+    rng = np.random.default_rng(0)
+    rows = []
+
+    def run(name, values):
+        times = []
+        for v in values:
+            if c[name].value == v:
+                continue
+            times.append(_timed(lambda: setattr(c[name], "value", v)))
+        return times
+
+    # NFE: fresh values every move (the sample cache is cleared), 2,000 particles, each solver
+    c["n_particles"].value = 2000
+    c["preset"].value = "moons"
+    c["schedule"].value = "logSNR"
+    for solver in D.SOLVERS:
+        c["solver"].value = solver
+        V._run.cache_clear()
+        values = [int(v) for v in rng.integers(1, 101, size=MOVES)]
+        rows.append((f"nfe ({solver}, 2,000 particles, uncached)", run("nfe", values)))
+    # NFE restricted to the tour's range 1-20 (what the tour and the questions use)
+    c["solver"].value = "DPM-Solver++(2M)"
+    V._run.cache_clear()
+    rows.append(("nfe 1-20 (DPM-Solver++, 2,000 particles, uncached)",
+                 run("nfe", [int(v) for v in rng.integers(1, 21, size=MOVES)])))
+    # solver switches at NFE 20
+    c["nfe"].value = 20
+    V._run.cache_clear()
+    rows.append(("solver (NFE 20, 2,000 particles)",
+                 run("solver", [D.SOLVERS[i % 3] for i in range(MOVES + 1)])))
+    # schedule switches (error curves cached after the first pass; see the cold row below)
+    for s in D.SCHEDULES:
+        D.cached_error_curves("moons", s)
+    rows.append(("schedule (NFE 20, curves cached)",
+                 run("schedule", [D.SCHEDULES[i % 3] for i in range(MOVES + 1)])))
+    # particle count
+    rows.append(("particles (NFE 20)",
+                 run("n_particles", [V.PARTICLE_CHOICES[i % 3] for i in range(MOVES + 1)])))
+    # preset, warm: every preset's curves and path comparison already cached
+    for p in D.PRESETS:
+        D.cached_error_curves(p, c["schedule"].value)
+        D.cached_path_comparison(p)
+    rows.append(("preset (caches warm)", run("preset", [D.PRESETS[i % 3] for i in range(MOVES + 1)])))
+    return rows
+
+
+def bench_cold():
+    """One-off costs that a first visit pays: build, and a preset's curves + path comparison."""
+    D.cached_error_curves.cache_clear()
+    D.cached_path_comparison.cache_clear()
+    D.cached_reference_paths.cache_clear()
+    D.cached_reference.cache_clear()
+    V._run.cache_clear()
+    build = _timed(V.view)
+    curves = _timed(lambda: D.cached_error_curves("ring", "logSNR"))
+    paths = _timed(lambda: D.cached_path_comparison("ring"))
+    return build, curves, paths
+
+
+def headline():
+    out = {}
+    nf = np.array(D.ERROR_NFES)
+    sel = (nf >= 10) & (nf <= 80)
+    for p in D.PRESETS:
+        _, curves, _ = D.cached_error_curves(p, "logSNR")
+        out[p] = {
+            "slope_ddim": D.fit_loglog_slope(nf[sel], curves["DDIM"][sel]),
+            "slope_dpm": D.fit_loglog_slope(nf[sel], curves["DPM-Solver++(2M)"][sel]),
+            "dpm20": curves["DPM-Solver++(2M)"][list(nf).index(20)],
+            "ddim80": curves["DDIM"][list(nf).index(80)],
+            "ddim10": curves["DDIM"][list(nf).index(10)],
+            "dpm10": curves["DPM-Solver++(2M)"][list(nf).index(10)],
+        }
+        pc = D.cached_path_comparison(p)
+        out[p].update({"sw_before": pc["one_step_sw2"]["before"], "sw_after": pc["one_step_sw2"]["after"],
+                       "sw_ode": pc["one_step_sw2"]["ode"],
+                       "S": pc["straightness"], "KE": pc["kinetic_energy"]})
+    return out
+
+
+def main():
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    build, curves_cold, paths_cold = bench_cold()
+    lesson = V.view()
+    rows = bench_controls(lesson)
+    head = headline()
+
+    print("## Diffusion lesson (`diffusion`)\n")
+    print("`.venv/bin/python bench/bench_diffusion.py` \u2014 kernel-side update = recompute + in-place "
+          f"figure update, median of \u2265{MOVES - 4} moves, budget {BUDGET_MS:.0f} ms "
+          f"(1-min load average at start: {load:.1f} on {os.cpu_count()} cores).\n")
+    print("| control move | median ms | max ms | within budget |")
+    print("|---|---:|---:|:---:|")
+    for name, times in rows:
+        med = statistics.median(times)
+        print(f"| {name} | {med:.1f} | {max(times):.1f} | {'yes' if med <= BUDGET_MS else 'NO'} |")
+    print(f"| first build of the lesson (cold caches) | {build:.0f} | | one-off |")
+    print(f"| first visit of a preset: error curves (3 solvers x 18 NFE, 1,000-step reference) "
+          f"| {curves_cold:.0f} | | one-off |")
+    print(f"| first visit of a preset: path comparison + reflow | {paths_cold:.0f} | | one-off |")
+    print("\nHeadline numbers (mean distance to a 1,000-step PF-ODE solve from the same noise, "
+          "500 particles, logSNR steps; slopes fitted over NFE 10\u201380):\n")
+    print("| preset | DDIM slope | DPM-Solver++(2M) slope | DDIM @10 | 2M @10 | 2M @20 | DDIM @80 "
+          "| 1-step SW\u2082 cond-OT \u2192 reflow (ODE) | straightness S VP / OT / reflow "
+          "| KE VP / OT / reflow |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---|---|")
+    for p, h in head.items():
+        print(f"| {p} | {h['slope_ddim']:.2f} | {h['slope_dpm']:.2f} | {h['ddim10']:.4f} | "
+              f"{h['dpm10']:.4f} | {h['dpm20']:.4f} | {h['ddim80']:.4f} | "
+              f"{h['sw_before']:.3f} \u2192 {h['sw_after']:.3f} ({h['sw_ode']:.3f}) | "
+              f"{h['S']['VP']:.2f} / {h['S']['cond-OT']:.2f} / {h['S']['reflow']:.3f} | "
+              f"{h['KE']['VP']:.2f} / {h['KE']['cond-OT']:.2f} / {h['KE']['reflow']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
