@@ -1,6 +1,7 @@
 """Reusable teaching pieces for every lesson: a guided ``Tour`` and predict-then-reveal ``Question``s.
 
-This is a UI module (it imports ipywidgets). A lesson view builds its controls, then::
+This is a UI module (it imports ipywidgets). Lesson views subclass ``FigureBox`` (below), build their
+controls, then::
 
     tour = Tour([Step("Few steps", "Set NFE to 10 and look at the modes.", {"nfe": 10}), ...],
                 controls={"nfe": nfe_slider, "solver": solver_dropdown})
@@ -175,6 +176,29 @@ class Question(W.VBox):
         shown = self.solution.layout.display != "none"
         self.solution.layout.display = "none" if shown else "block"
         self.solution_button.description = "Show solution" if shown else "Hide solution"
+
+
+def _figure_widgets(widget):
+    """Every plotly FigureWidget in a widget tree (duck-typed: no plotly import here)."""
+    if hasattr(widget, "_widget_data") and hasattr(widget, "batch_update"):
+        yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _figure_widgets(child)
+
+
+class FigureBox(W.VBox):
+    """A VBox for views holding plotly ``FigureWidget``s.
+
+    A FigureWidget copies its traces and layout into the state the browser receives only in its
+    own ``_repr_mimebundle_``; inside a box that never runs, so a frontend that connects later
+    (Voila, a re-opened notebook) would draw the figure as it was constructed. Displaying a
+    FigureBox hands every figure's current state over first.
+    """
+
+    def _repr_mimebundle_(self, **kwargs):
+        for figure in _figure_widgets(self):
+            figure._repr_mimebundle_()
+        return super()._repr_mimebundle_(**kwargs)
 
 
 class Quiz(W.VBox):

@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from widgets.teaching import Question, Quiz, Step, Tour
+from widgets.teaching import FigureBox, Question, Quiz, Step, Tour
 
 from . import attention_entropy as ae
 
@@ -19,7 +19,7 @@ def _slider_style():
     return {"description_width": "120px"}
 
 
-class AttentionEntropyLesson(W.VBox):
+class AttentionEntropyLesson(FigureBox):
     """Controls, one live figure (five panels), a guided tour and a quiz for ``attention_entropy``."""
 
     def __init__(self, **kwargs):
@@ -60,11 +60,6 @@ class AttentionEntropyLesson(W.VBox):
         self.add_class("kit-lesson")
         self.add_class("kit-lesson-attention-entropy")
 
-    def _repr_mimebundle_(self, **kwargs):
-        # A FigureWidget copies its traces into its synced state only when it is displayed itself;
-        # inside a box it is not, so copy them now or the browser would see the construction state.
-        self.figure._repr_mimebundle_()
-        return super()._repr_mimebundle_(**kwargs)
 
     # ----- figure --------------------------------------------------------------------------
     def _build_figure(self) -> go.FigureWidget:

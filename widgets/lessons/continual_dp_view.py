@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from widgets.lessons import continual_dp as dp
-from widgets.teaching import Question, Quiz, Step, Tour
+from widgets.teaching import FigureBox, Question, Quiz, Step, Tour
 
 COLORS = {"naive": "#d62728", "per-step": "#1f77b4", "tree": "#2ca02c"}
 LABELS = {"naive": "naive (Lap(T/ε) per output)", "per-step": "per-step noise + prefix sums",
@@ -30,7 +30,7 @@ def _t_label(T: int) -> str:
     return f"2^{k} = {T:,}" if T == 1 << k else f"3·2^{k - 1} = {T:,}"
 
 
-class ContinualDPLesson(W.VBox):
+class ContinualDPLesson(FigureBox):
     """Controls (eps, T, mechanism, seed), a sample path of true vs released count, error against T."""
 
     def __init__(self, **kwargs):

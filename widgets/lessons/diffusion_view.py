@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from widgets.teaching import Question, Quiz, Step, Tour
+from widgets.teaching import FigureBox, Question, Quiz, Step, Tour
 
 from . import diffusion as D
 
@@ -72,7 +72,7 @@ def _density_trace(preset: str, **kw):
                       line=dict(width=0.5, color="#9aaac4"), **kw)
 
 
-class DiffusionLesson(W.VBox):
+class DiffusionLesson(FigureBox):
     """Sample a 2-D mixture with DDPM, DDIM or DPM-Solver++(2M) and compare probability paths.
 
     One ``go.FigureWidget`` with four panels (samples, trajectories, error vs NFE, paths): a single
@@ -120,11 +120,6 @@ class DiffusionLesson(W.VBox):
         self.add_class("kit-lesson-diffusion")
         self._redraw_preset()
 
-    def _repr_mimebundle_(self, **kwargs):
-        # A FigureWidget copies its traces into its synced state only when it is displayed itself;
-        # inside a box it is not, so copy them now or the browser would see the construction state.
-        self.figure._repr_mimebundle_()
-        return super()._repr_mimebundle_(**kwargs)
 
     # ---------------------------------------------------------------- figure
     def trace(self, name: str):

@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from widgets.teaching import Question, Quiz, Step, Tour
+from widgets.teaching import FigureBox, Question, Quiz, Step, Tour
 
 from . import entropy_coupling as ec
 
@@ -23,7 +23,7 @@ BAR_NAMES = ["H(p)", "H(q)", "H(p∧q)", "H(independent)", "H(greedy)", "H(optim
 BAR_COLOURS = ["#95a5a6", "#95a5a6", "#27ae60", "#2463a6", "#c0392b", "#8e44ad"]
 
 
-class EntropyCouplingLesson(W.VBox):
+class EntropyCouplingLesson(FigureBox):
     """Controls, one live figure (five panels), a guided tour and a quiz for ``entropy_coupling``."""
 
     def __init__(self, **kwargs):
@@ -57,11 +57,6 @@ class EntropyCouplingLesson(W.VBox):
         self.add_class("kit-lesson")
         self.add_class("kit-lesson-entropy-coupling")
 
-    def _repr_mimebundle_(self, **kwargs):
-        # A FigureWidget copies its traces into its synced state only when it is displayed itself;
-        # inside a box it is not, so copy them now or the browser would see the construction state.
-        self.figure._repr_mimebundle_()
-        return super()._repr_mimebundle_(**kwargs)
 
     # ----- figure --------------------------------------------------------------------------
     def _build_figure(self) -> go.FigureWidget:

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from widgets.lessons import koopman as kp
-from widgets.teaching import Question, Quiz, Step, Tour
+from widgets.teaching import FigureBox, Question, Quiz, Step, Tour
 
 RES_MIN, RES_MAX = -16.0, 0.0         # colour range of log10(residual)
 TRUSTED = 1e-2                        # residual below which the table marks a pair as trusted
@@ -29,7 +29,7 @@ def _fmt_complex(z: complex) -> str:
     return f"{z.real:.4f} {'+' if z.imag >= 0 else '−'} {abs(z.imag):.4f}i"
 
 
-class KoopmanLesson(W.VBox):
+class KoopmanLesson(FigureBox):
     """Controls for system, mu, lambda, dt, dictionary, noise, snapshots; eigenvalue plot; phase portrait."""
 
     def __init__(self, **kwargs):

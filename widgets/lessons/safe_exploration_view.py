@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from widgets.lessons import safe_exploration as se
-from widgets.teaching import Question, Quiz, Step, Tour
+from widgets.teaching import FigureBox, Question, Quiz, Step, Tour
 
 COLORS = {"UCB": "#d95f02", "Mixture": "#1b9e77", "limit": "#b3261e", "baseline": "#555555"}
 LABELS = {"UCB": "UCB1 (unconstrained)", "Mixture": "Mixture (StepMix idea)"}
@@ -44,7 +44,7 @@ def range_bars(values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.n
     return xs, ys
 
 
-class SafeExplorationLesson(W.VBox):
+class SafeExplorationLesson(FigureBox):
     """Controls, figures, tour and quiz of the safe-exploration lesson (see the notebook)."""
 
     def __init__(self):
@@ -85,12 +85,6 @@ class SafeExplorationLesson(W.VBox):
         self.add_class("kit-lesson")
         self._recompute()
 
-    def _repr_mimebundle_(self, **kwargs):
-        # A FigureWidget copies its traces into its synced state only when it is displayed itself;
-        # inside a box it is not, so copy them now, or a frontend that connects later (Voila)
-        # would see the figure as it was constructed: empty.
-        self.figures["main"]._repr_mimebundle_()
-        return super()._repr_mimebundle_(**kwargs)
 
     # ---------------------------------------------------------------- figure
     def _build_figure(self) -> go.FigureWidget:

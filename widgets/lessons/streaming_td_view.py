@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from widgets.lessons import streaming_td as td
-from widgets.teaching import Question, Quiz, Step, Tour
+from widgets.teaching import FigureBox, Question, Quiz, Step, Tour
 
 COLORS = {"TD(lambda)": "#d95f02", "ObGD": "#1f78b4", "true": "#222222"}
 LABELS = {"TD(lambda)": "TD(\u03bb), step \u03b1", "ObGD": "ObGD, bounded step"}
@@ -31,7 +31,7 @@ def _finite_or_none(a) -> np.ndarray:
     return a
 
 
-class StreamingTDLesson(W.VBox):
+class StreamingTDLesson(FigureBox):
     """Controls, figures, tour and quiz of the streaming TD lesson (see the notebook)."""
 
     def __init__(self):
@@ -79,12 +79,6 @@ class StreamingTDLesson(W.VBox):
         self.add_class("kit-lesson")
         self._recompute()
 
-    def _repr_mimebundle_(self, **kwargs):
-        # A FigureWidget copies its traces into its synced state only when it is displayed itself;
-        # inside a box it is not, so copy them now, or a frontend that connects later (Voila)
-        # would see the figure as it was constructed: empty.
-        self.figures["main"]._repr_mimebundle_()
-        return super()._repr_mimebundle_(**kwargs)
 
     # ---------------------------------------------------------------- figure
     def _build_figure(self) -> go.FigureWidget:

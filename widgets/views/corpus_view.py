@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..corpus import load, load_topics
+from ..teaching import FigureBox
 
 ALL = "__all__"
 BAR, BAR_ACTIVE = "#9db4d3", "#2f5d95"
@@ -39,7 +40,7 @@ def table_html(frame: pd.DataFrame, topics: dict[str, dict]) -> str:
             "<th>Topics</th><th>Code</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
-class CorpusOverview(W.VBox):
+class CorpusOverview(FigureBox):
     """The corpus at a glance; ``topic.value`` filters the table and highlights its bar."""
 
     def __init__(self, frame: pd.DataFrame | None = None, topics: dict[str, dict] | None = None):
