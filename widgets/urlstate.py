@@ -1,0 +1,87 @@
+"""The explorer's shareable state in a URL query string (pure functions, no UI).
+
+``explorer.ipynb?q=diffusion&topic=privacy&topic=rl&paper=<id>&code=1&demo=1`` opens the
+explorer with that search, those curated topics, those checkboxes and that paper's card.
+``initial_state_from_query`` reads such a string; ``query_from_state`` writes one back, so a
+teacher can copy the link of what is on screen.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qs, urlencode
+
+MAX_QUERY = 200  # characters kept from ``q``; a URL is not a place for essays
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def empty_state() -> dict:
+    """The state of a freshly opened explorer: no query, no filters, no paper."""
+    return {"q": "", "topics": [], "learned": [], "code": False, "demo": False, "paper": None}
+
+
+def initial_state_from_query(qs: str | None) -> dict:
+    """Parse a query string (with or without the leading ``?``) into an explorer state dict.
+
+    ``topic`` may repeat or hold comma-separated ids; ``learned`` holds learned-topic numbers;
+    unknown keys and malformed values are ignored (a shared link must never crash the page).
+    """
+    state = empty_state()
+    qs = (qs or "").strip()
+    if qs.startswith("?"):
+        qs = qs[1:]
+    params = parse_qs(qs, keep_blank_values=False)
+    if params.get("q"):
+        state["q"] = " ".join(params["q"][-1].split())[:MAX_QUERY]
+    topics: list[str] = []
+    for value in params.get("topic", []) + params.get("topics", []):
+        for part in value.split(","):
+            part = part.strip()
+            if part and part not in topics:
+                topics.append(part)
+    state["topics"] = topics
+    learned: list[int] = []
+    for value in params.get("learned", []):
+        for part in value.split(","):
+            if part.strip().isdigit() and int(part) not in learned:
+                learned.append(int(part))
+    state["learned"] = learned
+    state["code"] = params.get("code", [""])[-1].strip().lower() in _TRUE
+    state["demo"] = params.get("demo", [""])[-1].strip().lower() in _TRUE
+    if params.get("paper"):
+        state["paper"] = params["paper"][-1].strip() or None
+    return state
+
+
+def query_from_state(state: dict) -> str:
+    """The query string (no ``?``) for a state dict; empty parts are left out."""
+    pairs: list[tuple[str, str]] = []
+    if (state.get("q") or "").strip():
+        pairs.append(("q", " ".join(state["q"].split())))
+    pairs += [("topic", t) for t in state.get("topics") or []]
+    if state.get("learned"):
+        pairs.append(("learned", ",".join(str(int(k)) for k in state["learned"])))
+    if state.get("code"):
+        pairs.append(("code", "1"))
+    if state.get("demo"):
+        pairs.append(("demo", "1"))
+    if state.get("paper"):
+        pairs.append(("paper", str(state["paper"])))
+    return urlencode(pairs)
+
+
+def current_query_string() -> str:
+    """The query string of the page this kernel serves, or ``""`` outside Voila.
+
+    With Voila's preheated kernels the request arrives after the kernel started, so we ask
+    ``voila.utils.get_query_string`` (which waits for it); otherwise Voila puts it in the
+    ``QUERY_STRING`` environment variable.
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") != "False":
+        try:
+            from voila.utils import get_query_string
+
+            return get_query_string() or ""
+        except Exception:  # noqa: BLE001 - a missing or failed helper just means no state
+            pass
+    return os.environ.get("QUERY_STRING", "") or ""
