@@ -243,7 +243,7 @@ def report(rows: list[dict], command: str) -> str:
              "Kernel-side only (no browser), each corpus size in its own process. 64 = the bundled "
              "papers; larger sizes are synthetic abstracts mixed from the real ones with a seeded RNG "
              "(4-8 sentences from 2-3 random real abstracts + 10 random real words; titles are shuffled "
-             "real title words; code URLs and curated topics drawn at random). Above 5,000 papers NMF and the SVD map are fitted on a 5,000-paper sample and extended to all papers by multiplicative updates. Latencies are medians "
+             "real title words; code URLs and curated topics drawn at random). TF-IDF is scikit-learn's `TfidfVectorizer` on all papers; above 5,000 papers NMF and the SVD map are fitted on a 5,000-paper sample and the other papers' topic weights come from `NMF.transform` (topics fixed). Latencies are medians "
              "over the queries; the baselines are plain per-query scans: search = `q in text.lower()` "
              "over every title+abstract; filter = Python loop over every row; similar = re-vectorise "
              "every abstract with the fitted TfidfVectorizer and take cosines (fewer repetitions on "
