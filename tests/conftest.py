@@ -126,22 +126,27 @@ def open_app(browser, voila_server):
             page.context.close()
 
 
-DOCS_SHOTS = {"gallery", "explorer", "lesson-diffusion"}
+DOCS_SHOTS = {"gallery", "explorer-card", "lesson-diffusion"}
+THUMB_SHOTS = {"corpus": "corpus", "explorer-card": "explorer"}  # plus every "lesson-<slug>"
 
 
 def screenshot(page, name: str) -> Path:
     """Save a screenshot under tests/_artifacts/screens/ and return its path.
 
-    With ``KIT_UPDATE_DOCS=1`` the same view also becomes the app's gallery thumbnail
-    (``notebooks/thumbs/<slug>.jpg``) and, for a few apps, the README's picture (``docs/<name>.png``).
+    With ``KIT_UPDATE_DOCS=1`` the app's first plot also becomes its gallery thumbnail
+    (``notebooks/thumbs/<slug>.jpg``) and a few views become the README's pictures (``docs/``).
     """
     out = ARTIFACTS / "screens" / f"{name}.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out), full_page=True)
     if os.environ.get("KIT_UPDATE_DOCS") == "1":
-        slug = name.removeprefix("lesson-")
-        page.screenshot(path=str(ROOT / "notebooks" / "thumbs" / f"{slug}.jpg"), type="jpeg", quality=55)
+        slug = THUMB_SHOTS.get(name) or (name.removeprefix("lesson-") if name.startswith("lesson-") else None)
+        plots = page.locator(".js-plotly-plot")
+        if slug and "-" not in slug.replace("_", "") and plots.count():
+            plots.first.screenshot(path=str(ROOT / "notebooks" / "thumbs" / f"{slug}.jpg"),
+                                   type="jpeg", quality=60)
         if name in DOCS_SHOTS:
+            (ROOT / "docs").mkdir(exist_ok=True)
             page.screenshot(path=str(ROOT / "docs" / f"{name}.png"))
     return out
 

@@ -106,6 +106,10 @@ class VoilaServer:
                 time.sleep(0.3)
         raise RuntimeError(f"voila did not answer at {self.url} within {timeout:.0f} s")
 
+    def log(self) -> str:
+        """What Voila has written to its log file so far ("" without one)."""
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
     def kernel_pids(self) -> list[int]:
         """The kernels Voila is running now (its live child processes)."""
         pids = [p for p in _children(self.proc.pid) if _alive(p)]
