@@ -188,6 +188,21 @@ def test_tfidf_rows_are_unit_length(model):
 
 
 # ------------------------------------------------------------------------------- map quality
+def test_tfidf_equals_scikit_learns_vectorizer_on_the_raw_text(corpus, model):
+    """Cutting the text into words once (shared by TF-IDF and search) changes nothing: the model's
+    TF-IDF equals a plain TfidfVectorizer with the documented settings run on "title. abstract"."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [f"{t}. {a}" for t, a in zip(corpus.title, corpus.abstract)]
+    reference = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2),
+                                min_df=2, max_df=0.9)
+    expected = reference.fit_transform(texts)
+    assert model.terms_.tolist() == reference.get_feature_names_out().tolist()
+    assert abs(model.tfidf_ - expected).max() < 1e-6
+    # and the fitted vectorizer still takes raw strings, as scikit-learn's does
+    assert abs(model.vectorizer_.transform(texts[:3]) - expected[:3]).max() < 1e-6
+
+
 def test_identity_map_is_perfectly_trustworthy():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 2))
