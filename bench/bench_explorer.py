@@ -194,7 +194,7 @@ def child(n: int, cache_dir: str, n_queries: int) -> dict:
 
     return {
         "n": n, "vocab": int(tm.tfidf_.shape[1]), "nnz": int(tm.tfidf_.nnz), "topics": int(tm.n_topics_),
-        "estimator": type(tm.nmf_).__name__,
+        "estimator": "NMF",
         "fit_s": fit_s, "fit_cpu_s": fit_cpu_s, "reopen_same_s": reopen_same_s,
         "load": max(load_before, os.getloadavg()[0]),
         "cache_mb": tm.cache_path_.stat().st_size / 2**20,

@@ -203,6 +203,48 @@ def test_tfidf_equals_scikit_learns_vectorizer_on_the_raw_text(corpus, model):
     assert abs(model.vectorizer_.transform(texts[:3]) - expected[:3]).max() < 1e-6
 
 
+def test_reopening_a_cached_model_imports_no_scikit_learn(corpus, tmp_path):
+    """A Voila kernel showing the explorer re-opens the cached model; importing scikit-learn would
+    add ~0.8 s before the page appears, so the cache file must hold no scikit-learn objects."""
+    import subprocess
+    import sys
+
+    first = fit_cached(corpus, cache_dir=tmp_path)
+    code = (
+        "import sys\n"
+        "from widgets.corpus import load\n"
+        "from widgets.analysis import fit_cached\n"
+        f"tm = fit_cached(load(), cache_dir={str(tmp_path)!r})\n"
+        "hits = tm.search('privacy').indices.tolist()\n"  # search by words needs no scikit-learn
+        "print(tm.from_cache_, sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'), hits)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=DATA.parent).stdout.split(" ", 2)
+    assert out[0] == "True" and out[1] == "[]"
+    expected = [i for i, (t, a) in enumerate(zip(corpus.title, corpus.abstract))
+                if re.search(r"\bprivacy\b", f"{t} {a}", re.IGNORECASE)]
+    assert sorted(json.loads(out[2])) == expected
+    assert first.search("privacy").indices.tolist() == json.loads(out[2])
+
+
+@pytest.mark.parametrize("query", ["diffusion sampler", "The Koopman operator of a system",
+                                   "learning to learn, and of the model", "", "a an the",
+                                   "Privacy over time: continual counting"])
+def test_query_terms_are_what_the_fitted_vectorizer_analyzer_gives(model, query):
+    expected = list(dict.fromkeys(model.vectorizer_.build_analyzer()(query)))
+    assert model._query_terms(query) == expected
+
+
+def test_get_and_set_params_like_scikit_learn():
+    model = TopicModel(n_topics=5)
+    assert model.get_params() == {"n_topics": 5, "map_method": "svd", "max_features": None,
+                                  "random_state": 0, "min_df": None, "max_df": 0.9}
+    assert model.set_params(random_state=3) is model and model.random_state == 3
+    assert repr(model) == "TopicModel(n_topics=5, random_state=3)"
+    with pytest.raises(ValueError, match="no parameter 'k'"):
+        model.set_params(k=4)
+
+
 def test_identity_map_is_perfectly_trustworthy():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 2))

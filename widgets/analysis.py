@@ -33,6 +33,8 @@ import os
 import re
 import tempfile
 import warnings
+from importlib.metadata import version
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -40,14 +42,12 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
-from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.decomposition import NMF, TruncatedSVD
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.manifold import TSNE, trustworthiness
-from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
+
+# scikit-learn (and scipy.optimize) are imported inside the functions that fit: importing any part
+# of scikit-learn costs ~0.8 s (it pulls in scipy.stats), and a Voila kernel that re-opens a cached
+# model to show the explorer should not pay that before the page appears. Fitted models hold
+# only numpy/scipy arrays and plain Python, so loading one from the cache imports no scikit-learn.
 
 __all__ = [
     "TopicModel", "SearchResult", "Neighbor", "Facets", "fit_cached", "cache_key",
@@ -64,7 +64,7 @@ TSNE_MAX_DOCS = 2000
 #: first: 59 s at 10k papers on the busy test machine.
 SUBSAMPLE_FIT_DOCS = 5000
 #: Bump when the fitted attributes change so old cache files are not reused.
-CACHE_VERSION = 4
+CACHE_VERSION = 6
 #: Word tokens, exactly as scikit-learn's vectorizers cut them (two or more word characters).
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 _find_tokens = re.compile(TOKEN_PATTERN).findall
@@ -87,6 +87,17 @@ QUALITY_HELP: dict[str, str] = {
                          "nearest neighbours by words (1 = the map keeps its neighbourhood).",
     "coherence_per_topic": "The coherence (mean NPMI of the top words) of each topic separately.",
 }
+
+
+@contextmanager
+def _fitting():
+    """One BLAS thread, and scikit-learn's convergence warnings silenced (see ``_one_thread``)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with _one_thread(), warnings.catch_warnings():
+        # NMF stopping at max_iter, or SVD of a 3-paper corpus, is fine for a map: keep it quiet.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
 
 
 def _one_thread():
@@ -144,8 +155,10 @@ def _tokenize_all(texts: Iterable[str]) -> list[list[str]]:
     return [[intern(w, w) for w in _find_tokens(t.lower())] for t in texts]
 
 
-def _search_index() -> CountVectorizer:
+def _search_index():
     """The search index: which words occur in a text; every word, no stop words, no pruning."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
     return CountVectorizer(analyzer=words, binary=True, dtype=np.int8)
 
 
@@ -187,8 +200,12 @@ class Neighbor:
     shared_terms: list[tuple[str, float]]
 
 
-class TopicModel(BaseEstimator):
+class TopicModel:
     """TF-IDF of title + abstract, NMF topics, a 2-D map, a search index and similar-paper lookup.
+
+    A scikit-learn-style estimator (parameters in ``__init__``, work in ``fit``, learned attributes
+    end in ``_``, ``get_params``/``set_params``) that does not subclass ``BaseEstimator``, so that a
+    fitted model can be un-pickled without importing scikit-learn (see the note at the imports).
 
     Parameters
     ----------
@@ -203,8 +220,10 @@ class TopicModel(BaseEstimator):
     Attributes (after ``fit``)
     --------------------------
     tfidf_ : sparse (n_docs, n_terms) float32, rows L2-normalised; terms_ : term per column (sorted).
-    vectorizer_ : the fitted TfidfVectorizer (``tfidf_`` is its output), to transform new text.
-    nmf_ : the fitted ``NMF``; components_ : (n_topics, n_terms) topic-term weights.
+    vectorizer_ : the fitted TfidfVectorizer (``tfidf_`` is its output), to transform new text; a
+        model re-opened from the cache rebuilds it from ``terms_`` and ``idf_`` on first use.
+    idf_ : inverse document frequency per term; stop_words_ : the words TF-IDF leaves out.
+    components_ : (n_topics, n_terms) NMF topic-term weights.
     doc_topic_ : (n_docs, n_topics) NMF weights; doc_topic_share_ : the same, rows summing to 1.
     topic_ : (n_docs,) strongest topic per paper; topic_sizes_ : papers per topic.
     labels_ : readable label per topic, e.g. ``"diffusion models · steps · quality"``.
@@ -221,12 +240,46 @@ class TopicModel(BaseEstimator):
         self.min_df = min_df
         self.max_df = max_df
 
+    _PARAMS = ("n_topics", "map_method", "max_features", "random_state", "min_df", "max_df")
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor parameters, as scikit-learn's ``get_params``."""
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def set_params(self, **params) -> "TopicModel":
+        """Set constructor parameters, as scikit-learn's ``set_params``; unknown names are an error."""
+        for name, value in params.items():
+            if name not in self._PARAMS:
+                raise ValueError(f"TopicModel has no parameter {name!r}; valid: {', '.join(self._PARAMS)}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.get_params().items() if v != TopicModel().get_params()[k]}
+        return f"TopicModel({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    # The fitted vectorizer is a scikit-learn object: it stays out of the pickle (cache file) and
+    # is rebuilt from ``terms_``, ``idf_`` and its parameters the first time a loaded model needs it.
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("vectorizer_", None)
+        return state
+
+    def __getattr__(self, name: str):
+        if name == "vectorizer_" and "idf_" in self.__dict__:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            vectorizer = TfidfVectorizer(**self.vectorizer_params_,
+                                         vocabulary={str(t): j for j, t in enumerate(self.terms_)})
+            vectorizer.idf_ = np.asarray(self.idf_, dtype=np.float64)
+            self.vectorizer_ = vectorizer
+            return vectorizer
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     # ------------------------------------------------------------------ fit
     def fit(self, df: pd.DataFrame, y=None) -> "TopicModel":
         """Vectorise title + abstract, fit NMF topics, the 2-D map and the search index."""
-        with _one_thread(), warnings.catch_warnings():
-            # NMF stopping at max_iter, or SVD of a 3-paper corpus, is fine for a map: keep it quiet.
-            warnings.simplefilter("ignore", ConvergenceWarning)
+        with _fitting(), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             return self._fit(df)
 
@@ -241,6 +294,8 @@ class TopicModel(BaseEstimator):
                 f"map_method='tsne' is only available up to {TSNE_MAX_DOCS} papers (this corpus has "
                 f"{n}): t-SNE compares every pair of papers, so it would take too long; "
                 "use map_method='svd' for large corpora")
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         titles, abstracts = _texts(df)
         self.n_docs_ = n
 
@@ -263,6 +318,9 @@ class TopicModel(BaseEstimator):
         # ~0.6 s to unpickle for 50k terms when the cache file is re-opened (plain ints: ~0.02 s).
         vectorizer.vocabulary_ = {term: int(j) for term, j in vectorizer.vocabulary_.items()}
         self.vectorizer_ = vectorizer
+        self.vectorizer_params_ = {k: v for k, v in vectorizer.get_params().items() if k != "vocabulary"}
+        self.idf_ = np.asarray(vectorizer.idf_, dtype=np.float64)
+        self.stop_words_ = frozenset(vectorizer.get_stop_words() or ())
         self.tfidf_ = tfidf.tocsr()
         # sorted, as ``_lookup`` needs; fixed-width str (not object) so the cache file memory-maps it
         self.terms_ = vectorizer.get_feature_names_out().astype(str)
@@ -303,18 +361,19 @@ class TopicModel(BaseEstimator):
         paper's topic weights with the topics fixed, so the cost beyond the sample is linear in the
         corpus size.
         """
+        from sklearn.decomposition import NMF
+
         # tol 1e-3: same topics as 1e-4 (matched similarity 1.000 on a 1k corpus) in 2/3 the time
-        self.nmf_ = NMF(n_components=k, init="nndsvda", random_state=self.random_state,
-                        max_iter=300, tol=1e-3)
+        nmf = NMF(n_components=k, init="nndsvda", random_state=self.random_state, max_iter=300, tol=1e-3)
         if len(self.fit_sample_) == self.n_docs_:
-            W = self.nmf_.fit_transform(self.tfidf_)
+            W = nmf.fit_transform(self.tfidf_)
         else:
             W = np.empty((self.n_docs_, k), dtype=np.float32)
-            W[self.fit_sample_] = self.nmf_.fit_transform(self.tfidf_[self.fit_sample_])
+            W[self.fit_sample_] = nmf.fit_transform(self.tfidf_[self.fit_sample_])
             rest = np.setdiff1d(np.arange(self.n_docs_), self.fit_sample_, assume_unique=True)
-            W[rest] = self.nmf_.transform(self.tfidf_[rest])
+            W[rest] = nmf.transform(self.tfidf_[rest])
         self.doc_topic_ = np.asarray(W, dtype=np.float32)
-        self.components_ = np.asarray(self.nmf_.components_, dtype=np.float32)
+        self.components_ = np.asarray(nmf.components_, dtype=np.float32)
 
     def _make_labels(self, n_terms: int = 3) -> list[str]:
         """A readable label per topic: its top terms, skipping words already covered, joined by ' · '."""
@@ -341,6 +400,9 @@ class TopicModel(BaseEstimator):
 
     def _embed(self) -> np.ndarray:
         """2-D coordinates: TruncatedSVD (LSA) of TF-IDF, or t-SNE (cosine) of a 50-d LSA."""
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.manifold import TSNE
+
         n, v = self.tfidf_.shape
         if n < 3 or v < 3:
             emb = np.zeros((n, 2))
@@ -373,8 +435,15 @@ class TopicModel(BaseEstimator):
         return [(str(self.terms_[j]), float(row[j])) for j in idx]
 
     def _query_terms(self, query: str) -> list[str]:
-        """The query's TF-IDF terms (words minus stop words, and two-word phrases), each once."""
-        return list(dict.fromkeys(self.vectorizer_.build_analyzer()(query)))
+        """The query's TF-IDF terms (words minus stop words, then n-word phrases of those), each once.
+
+        The same terms as the fitted vectorizer's analyzer gives (the tests compare the two), built
+        here from ``stop_words_`` so that searching a re-opened model imports no scikit-learn.
+        """
+        kept = [w for w in words(query or "") if w not in self.stop_words_]
+        low, high = self.vectorizer_params_["ngram_range"]
+        terms = [" ".join(kept[i:i + n]) for n in range(low, high + 1) for i in range(len(kept) - n + 1)]
+        return list(dict.fromkeys(terms))
 
     def _tfidf_columns(self, terms: Sequence[str]) -> np.ndarray:
         cols = _lookup(self.terms_, list(terms))  # terms_ are in alphabetical order
@@ -470,8 +539,7 @@ class TopicModel(BaseEstimator):
             memo = self._quality_memo = {}
         if key in memo:
             return memo[key]
-        with _one_thread(), warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
+        with _fitting():
             memo[key] = self._quality(n_top, seeds)
         return memo[key]
 
@@ -523,6 +591,8 @@ class TopicModel(BaseEstimator):
         random factors (``init="random"``) with ``random_state + 1 ... + seeds``: if the same topics
         come back from different starts, the data determine them.
         """
+        from sklearn.decomposition import NMF
+
         if seeds < 2 or self.n_topics_ < 1:
             return float("nan")
         X = sp.csr_matrix(X)
@@ -584,6 +654,8 @@ def topic_diversity(top_terms: Sequence[Sequence[str]]) -> float:
 
 def matched_similarity(A: np.ndarray, B: np.ndarray) -> float:
     """Mean cosine similarity of the rows of A and B after the best one-to-one matching (Hungarian)."""
+    from scipy.optimize import linear_sum_assignment
+
     A = np.asarray(A, dtype=np.float64)
     B = np.asarray(B, dtype=np.float64)
     An = A / np.maximum(np.linalg.norm(A, axis=1, keepdims=True), 1e-300)
@@ -602,11 +674,15 @@ def topic_stability(components: Sequence[np.ndarray]) -> float:
 
 def map_trustworthiness(X, embedding: np.ndarray, n_neighbors: int = 5) -> float:
     """scikit-learn's trustworthiness of a 2-D map against cosine distances in the original space."""
+    from sklearn.manifold import trustworthiness
+
     return float(trustworthiness(X, embedding, n_neighbors=n_neighbors, metric="cosine"))
 
 
 def _knn(X, k: int, metric: str) -> np.ndarray:
     """Indices of the ``k`` nearest other points of every point (self excluded even on ties)."""
+    from sklearn.neighbors import NearestNeighbors
+
     n = X.shape[0]
     nn = NearestNeighbors(n_neighbors=min(k + 1, n), metric=metric, algorithm="brute").fit(X)
     _, ind = nn.kneighbors(X)
@@ -678,11 +754,9 @@ def _default_cache_dir() -> Path:
 
 def cache_key(df: pd.DataFrame, **params) -> str:
     """Hash of the corpus text (ids, titles, abstracts) and the model's full parameter set."""
-    import sklearn
-
     full = TopicModel(**params).get_params()
     h = hashlib.sha256()
-    h.update(json.dumps({"params": full, "version": CACHE_VERSION, "sklearn": sklearn.__version__},
+    h.update(json.dumps({"params": full, "version": CACHE_VERSION, "sklearn": version("scikit-learn")},
                         sort_keys=True, default=str).encode())
     titles, abstracts = _texts(df)
     ids = df["id"] if "id" in df else range(len(df))
