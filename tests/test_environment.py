@@ -34,3 +34,15 @@ def test_environment_installs_this_package():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "-e ." in pip
+
+
+def test_plotly_widgets_import_without_the_slow_iri_parser():
+    """Every lesson kernel imports plotly's FigureWidget; through nbformat -> jsonschema that used to
+    build rfc3987-syntax's Earley parsers (1.3 s per kernel). The jsonschema cap keeps it out."""
+    import subprocess
+    import sys
+
+    code = ("import sys, plotly.graph_objects as go; go.FigureWidget; "
+            "print('rfc3987_syntax' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
