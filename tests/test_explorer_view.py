@@ -80,7 +80,7 @@ def test_search_ranks_title_matches_first(ex, corpus, query):
     assert f"{len(got)} of {len(corpus)} papers" in count_text(ex)
     assert ex.shown_ids() == got[:MAX_ROWS]
     # highlighted in the rows, escaped
-    first = ex.results.children[0].body.value
+    first = ex.results.rows[0]["body"]
     assert "<mark>" in first and query.split()[0] in first.lower()
 
 
@@ -192,8 +192,8 @@ def test_map_click_opens_the_card(ex, corpus):
 def test_card_shows_paper_and_five_similar(ex, corpus):
     ex.search.value = "diffusion"
     i = ex.row_of[ex.result_ids()[0]]
-    ex.results.children[0].button.click()  # the row's (invisible) button is what a click hits
-    assert ex.paper == i
+    ex.results.click(ex.results.indices[0])  # the message a click on the first row sends
+    assert ex.paper == i and ex.results.current == i
     card = ex.card_html.value
     rec = corpus.iloc[i]
     assert f"{highlight(rec['title'], ['diffusion'])}" in card and "<mark>" in card
@@ -205,20 +205,32 @@ def test_card_shows_paper_and_five_similar(ex, corpus):
     for topic in rec["topics"]:
         assert html.escape(ex.topic_info[topic]["name"]) in card
     assert html.escape(ex.tm.labels_[ex.tm.topic_[i]]) in card
-    similar = [row for row in ex.card.children if hasattr(row, "index") and row in ex.similar_rows]
+    assert ex.similar in ex.card.children
+    similar = ex.similar.rows
     assert len(similar) == 5
     neighbours = ex.tm.neighbors(i, n=5)
-    assert [row.index for row in similar] == [nb.index for nb in neighbours]
+    assert [row["index"] for row in similar] == [nb.index for nb in neighbours]
     for row, nb in zip(similar, neighbours):
-        assert html.escape(corpus["title"][nb.index]) in row.body.value
+        assert html.escape(corpus["title"][nb.index]) in row["body"]
         term = nb.shared_terms[0][0]
-        assert f"<b>{html.escape(term)}</b>" in row.body.value
+        assert f"<b>{html.escape(term)}</b>" in row["body"]
     # following a similar paper, then Back
-    similar[2].button.click()
+    ex.similar.click(similar[2]["index"])
     assert ex.paper == neighbours[2].index and ex.back in ex.card.children
     assert f"paper={corpus['id'][neighbours[2].index]}" in ex.share_url
     ex.back.click()
     assert ex.paper == i
+
+
+def test_paper_list_opens_only_rows_on_show_and_ignores_junk_messages(ex, corpus):
+    ex.search.value = "privacy"
+    shown = ex.results.indices
+    hidden = next(i for i in range(len(corpus)) if i not in shown)
+    for junk in ({"open": hidden}, {"open": "x"}, {"open": None}, {"other": 1}, "open", None):
+        ex.results._handle_message(ex.results, junk, [])
+        assert ex.paper is None
+    ex.results._handle_message(ex.results, {"open": shown[-1]}, [])
+    assert ex.paper == shown[-1]
 
 
 def test_lesson_link_on_card(ex, corpus):
@@ -237,7 +249,7 @@ def test_titles_with_markup_are_escaped(corpus):
     frame.loc[0, "abstract"] = "An <img src=x onerror=alert(1)> abstract about diffusion."
     frame.loc[0, "code_url"] = "javascript:alert(1)"
     ex = Explorer(frame, query_string="q=diffusion")
-    shown = "".join(row.body.value for row in ex.results.children)
+    shown = "".join(row["body"] for row in ex.results.rows)
     assert "<script>" not in shown and "&lt;script&gt;" in shown
     ex.open_paper(0)
     card = ex.card_html.value

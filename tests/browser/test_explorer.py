@@ -113,7 +113,8 @@ def test_search_filter_map_card_upload(open_app, tmp_path):
     similar = page.locator(".kx-card-box .kx-row")
     assert "shared words" in similar.first.inner_text()
     second = similar.nth(1).locator(".kx-title").inner_text()
-    similar.nth(1).locator("button").click()
+    similar.nth(1).focus()  # rows are keyboard-operable: Enter opens the focused one
+    page.keyboard.press("Enter")
     page.wait_for_function("t => document.querySelector('.kx-card h3').textContent === t", arg=second,
                            timeout=30_000)
     wait_text(page, ".kx-share-link", "paper=")

@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import traitlets
-from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .. import corpus as corpus_module
 from ..analysis import QUALITY_HELP, Facets, fit_cached
 from ..export import to_bibtex, to_csv, to_markdown
+from .paperlist import PaperList
 from ..urlstate import current_query_string, empty_state, initial_state_from_query, query_from_state
 
 MAX_ROWS = 50            # result rows shown at once ("show more" adds this many)
@@ -55,14 +55,11 @@ CSS = """<style>
 .kx-header .kx-sub { color: #5b6570; font-size: 0.95em; }
 .kx-muted { color: #6b7580; font-size: 0.9em; }
 .kx-count { font-weight: 600; color: #1f3b5c; }
-.kx-row { position: relative; border-bottom: 1px solid #e6e9ee; padding: 5px 8px; flex: 0 0 auto; }
+.kx-row { border-bottom: 1px solid #e6e9ee; padding: 5px 8px; cursor: pointer; line-height: 1.35;
+          white-space: normal; }
 .kx-row:hover { background: #eef4fb; }
+.kx-row:focus-visible { outline: 2px solid #3b6ea8; outline-offset: -2px; }
 .kx-row.kx-current { background: #e3edf9; border-left: 3px solid #3b6ea8; }
-.kx-row .kx-hit { position: absolute; top: 0; left: 0; width: 100%; height: 100%; margin: 0;
-                  opacity: 0; cursor: pointer; z-index: 2; }
-.kx-row .kx-hit:focus-visible { opacity: 0.15; }
-.kx-row .widget-html, .kx-row .widget-html-content { width: 100%; line-height: 1.35; }
-.kx-row .widget-html-content { white-space: normal; }
 .kx-title { font-weight: 600; color: #1d4f86; }
 .kx-meta { color: #5b6570; font-size: 0.86em; margin-top: 1px; }
 .kx-dot { display: inline-block; width: 9px; height: 9px; border-radius: 50%; margin-right: 4px;
@@ -229,10 +226,10 @@ class Chips(W.Box):
     def set_options(self, options: Sequence[tuple[str, object, str | None, str]]) -> None:
         """``options``: (label, key, colour or None, tooltip) per chip; keeps valid keys switched on."""
         self.buttons, self._colors = {}, {}
+        layout = W.Layout(width="auto", height="26px", margin="2px 4px 2px 0", padding="0 9px")  # shared
         for label, key, color, tooltip in options:
-            b = W.Button(description=label, tooltip=tooltip or label,
-                         layout=W.Layout(width="auto", height="26px", margin="2px 4px 2px 0",
-                                         padding="0 9px"), style={"font_size": "12.5px"})
+            b = W.Button(description=label, tooltip=tooltip or label, layout=layout,
+                         style={"font_size": "12.5px"})
             b.on_click(lambda _b, key=key: self.toggle(key))
             self.buttons[key] = b
             self._colors[key] = color
@@ -253,42 +250,6 @@ class Chips(W.Box):
                 b.style.button_color = "#3b6ea8" if on else "#edf0f4"
                 b.style.text_color = "white" if on else "#1f2a36"
             b.style.font_weight = "bold" if on else "normal"
-
-
-class Row(W.Box):
-    """A clickable row: an HTML body under a transparent full-size button (clicks work in Voila).
-
-    Rows share their Layout and Style models (``Row.shared``) so that a list of 50 costs 150
-    widget models, not 400; a row is shown by being a child of its container.
-    """
-
-    @staticmethod
-    def shared_models() -> dict:
-        """Layouts and styles that every row of one list can share."""
-        return {"row": W.Layout(width="100%"), "body": W.Layout(width="100%"),
-                "button": W.Layout(width="100%", height="100%", margin="0"),
-                "button_style": W.ButtonStyle(), "html_style": HTMLStyle()}
-
-    def __init__(self, on_open: Callable[[int], None], shared: dict | None = None):
-        shared = shared or self.shared_models()
-        self.index: int | None = None
-        self.body = W.HTML(layout=shared["body"], style=shared["html_style"])
-        self.button = W.Button(description="", tooltip="Open this paper", layout=shared["button"],
-                               style=shared["button_style"])
-        self.button.add_class("kx-hit")
-        self.button.on_click(lambda _b: self.index is not None and on_open(self.index))  # guarded by caller
-        super().__init__([self.body, self.button], layout=shared["row"])
-        self.add_class("kx-row")
-
-    def show(self, index: int, body: str, label: str, current: bool = False) -> None:
-        self.index = index
-        self.body.value = body
-        self.button.description = label[:120]
-        self.button.tooltip = f"Open: {label}"
-        self.mark(current)
-
-    def mark(self, current: bool) -> None:
-        (self.add_class if current else self.remove_class)("kx-current")
 
 
 # --------------------------------------------------------------------------- the dashboard
@@ -367,9 +328,8 @@ class Explorer(W.VBox):
         self.clear_filters = W.Button(description="Clear all", icon="times", tooltip="Clear search and filters",
                                       layout=W.Layout(width="auto"))
         self.count = W.HTML()
-        self.rows: list[Row] = []
-        self._row_models = Row.shared_models()
-        self.results = W.VBox(layout=W.Layout(max_height="600px", overflow="auto", width="100%"))
+        self.results = PaperList(self._open_from_row,
+                                 layout=W.Layout(max_height="600px", overflow="auto", width="100%"))
         self.results.add_class("kx-results")
         self.more = W.Button(description="Show more", icon="chevron-down", layout=W.Layout(width="auto"))
         left = W.VBox([
@@ -396,7 +356,7 @@ class Explorer(W.VBox):
                                'list; click a point to open its paper.</span>')
         self.card_html = W.HTML(layout=W.Layout(width="100%"))
         self.similar_title = W.HTML()
-        self.similar_rows = [Row(self._open_from_row, self._row_models) for _ in range(N_SIMILAR)]
+        self.similar = PaperList(self._open_from_row, layout=W.Layout(width="100%"))
         self.back = W.Button(description="Back", icon="arrow-left", tooltip="The paper you looked at before",
                              layout=W.Layout(width="auto"))
         self.card = W.VBox([self.card_html], layout=W.Layout(border="1px solid #dfe3e8", padding="8px 12px",
@@ -722,14 +682,9 @@ class Explorer(W.VBox):
 
     def _draw_rows(self) -> None:
         visible = self.result[: self.limit]
-        while len(self.rows) < len(visible):
-            self.rows.append(Row(self._open_from_row, self._row_models))
-        for row, i in zip(self.rows, visible):
-            row.show(int(i), self._row_html(int(i)), str(self.df["title"][i]), current=(i == self.paper))
-        for row in self.rows[len(visible):]:
-            row.index = None
-        self.results.children = tuple(self.rows[: len(visible)])
-        self.results.layout.display = "flex" if len(visible) else "none"
+        self.results.show([(int(i), self._row_html(int(i)), str(self.df["title"][i])) for i in visible],
+                          current=self.paper)
+        self.results.layout.display = "block" if len(visible) else "none"
         self.more.layout.display = "flex" if len(self.result) > self.limit else "none"
         self.more.description = f"Show {min(MAX_ROWS, max(0, len(self.result) - self.limit))} more"
 
@@ -744,7 +699,7 @@ class Explorer(W.VBox):
 
     def shown_ids(self) -> list[str]:
         """Ids of the rows on screen (at most ``limit``), in order."""
-        return [self.ids[row.index] for row in self.results.children]
+        return [self.ids[i] for i in self.results.indices]
 
     def selection(self) -> pd.DataFrame:
         """The papers of the current result list, in order (what Export writes)."""
@@ -805,8 +760,7 @@ class Explorer(W.VBox):
             self.history.append(self.paper)
         self.paper = i
         self._draw_card()
-        for row in self.results.children:
-            row.mark(row.index == i)
+        self.results.current = i
         self._draw_ring()
         self._update_share()
 
@@ -871,15 +825,17 @@ class Explorer(W.VBox):
         self.similar_title.value = ('<div class="kx-section">The 5 most similar papers '
                                     '<span class="kx-muted">(cosine similarity of word weights; the shared '
                                     'words and their weight explain each match — click to open)</span></div>')
-        for row, nb in zip(self.similar_rows, neighbours):
+        rows = []
+        for nb in neighbours:
             j = int(nb.index)
             shared = ", ".join(f"<b>{html.escape(term)}</b> {w:.3f}" for term, w in nb.shared_terms[:5])
             tj = int(self.tm.topic_[j])
             body = (f'<div class="kx-title">{html.escape(str(self.df["title"][j]))}</div>'
                     f'<div class="kx-meta"><span class="kx-dot" style="background:{self.colors[tj]}">'
                     f'</span>similarity {nb.score:.2f} · shared words: {shared or "none"}</div>')
-            row.show(j, body, str(self.df["title"][j]))
-        self.card.children = (self.card_html, self.similar_title, *self.similar_rows[:len(neighbours)],
+            rows.append((j, body, str(self.df["title"][j])))
+        self.similar.show(rows)
+        self.card.children = (self.card_html, self.similar_title, self.similar,
                               *([self.back] if self.history else []))
 
     # ----------------------------------------------------------------- topics and quality
