@@ -54,6 +54,9 @@ def chromium_path() -> str:
 def voila_server(chromium_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     server = VoilaServer(log_path=ARTIFACTS / "voila.log")
+    # voila.json preheats a kernel per notebook: let the pools run their notebooks before the
+    # first page is timed against a browser-side limit (about 15 CPU s on 2 cores).
+    server.wait_until_idle()
     yield server
     server.stop()  # raises if a kernel outlived the server
 

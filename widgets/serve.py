@@ -116,6 +116,30 @@ class VoilaServer:
         self.seen_kernels.update(pids)
         return pids
 
+    def kernel_cpu_s(self) -> float:
+        """CPU seconds used so far by the kernels running now."""
+        total = 0.0
+        for pid in self.kernel_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    def wait_until_idle(self, timeout: float = 180, quiet: float = 2.0) -> float:
+        """Wait until the kernels stop working (preheated pools have run their notebooks): their CPU
+        time grows by less than 0.1 s over ``quiet`` seconds. Returns the seconds waited."""
+        start = time.monotonic()
+        before = self.kernel_cpu_s()
+        while time.monotonic() - start < timeout:
+            time.sleep(quiet)
+            now = self.kernel_cpu_s()
+            if now - before < 0.1:
+                break
+            before = now
+        return time.monotonic() - start
+
     def kernel_rss_mb(self) -> dict[int, float]:
         out = {}
         for pid in self.kernel_pids():

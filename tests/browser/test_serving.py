@@ -28,7 +28,10 @@ def culling_server(tmp_path_factory, chromium_path):
     _notebook(root / "broken.ipynb", "secret_name_in_traceback = 1\nraise RuntimeError('boom ' + str(secret_name_in_traceback))")
     server = VoilaServer(root=root, log_path=ARTIFACTS / "voila-culling.log",
                          extra=["--MappingKernelManager.cull_idle_timeout=4",
-                                "--MappingKernelManager.cull_interval=2"])
+                                "--MappingKernelManager.cull_interval=2",
+                                # this server is about one kernel per tab; preheated pool kernels
+                                # are never culled (by design) and would blur the count
+                                "--VoilaConfiguration.preheat_kernel=False"])
     yield server
     server.stop()
 
@@ -42,6 +45,8 @@ def test_config_is_the_one_in_the_repo():
     assert config["VoilaExecutor"]["timeout"] > 0
     assert config["MappingKernelManager"]["cull_idle_timeout"] > 0
     assert config["MappingKernelManager"]["cull_connected"] is False
+    assert config["VoilaConfiguration"]["preheat_kernel"] is True
+    assert config["VoilaConfiguration"]["default_pool_size"] >= 1
 
 
 def test_errors_show_a_friendly_line_not_a_traceback(browser, culling_server):
