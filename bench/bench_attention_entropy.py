@@ -8,41 +8,17 @@ Prints a Markdown section. "Update" = the observer's recompute plus the in-place
 from __future__ import annotations
 
 import math
-import os
-import statistics
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# bench/ is on sys.path when this runs as a script; _timing adds the repository root (for `widgets`)
+from _timing import (BUDGET_MS, kernel_update_note, load_1min, move_table, one_off_row, time_moves,
+                     time_tour, timed)
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from widgets.lessons import attention_entropy as ae  # noqa: E402
-from widgets.lessons import attention_entropy_view as V  # noqa: E402
+from widgets.lessons import attention_entropy as ae
+from widgets.lessons import attention_entropy_view as V
 
-BUDGET_MS = 50.0
 MOVES = 24
-
-
-def _timed(fn) -> tuple[float, float]:
-    """(wall-clock ms, CPU ms of this process, all threads) of ``fn()``.
-
-    On a shared machine the wall time includes waiting for a core; the CPU time does not.
-    """
-    c, t = time.process_time(), time.perf_counter()
-    fn()
-    return (time.perf_counter() - t) * 1e3, (time.process_time() - c) * 1e3
-
-
-def _moves(lesson, name, values):
-    c = lesson.controls[name]
-    times = []
-    for v in values:
-        if c.value == v:
-            continue
-        times.append(_timed(lambda: setattr(c, "value", v)))
-    return times
 
 
 def bench_controls():
@@ -65,14 +41,10 @@ def bench_controls():
             "tolerance": [round(float(v), 2) for v in rng.uniform(0, 0.5, MOVES)],
         }
         for name, values in sweeps.items():
-            rows.append((f"{name} ({label})", _moves(lesson, name, values)))
+            rows.append((f"{name} ({label})", time_moves(lesson.controls[name], values)))
         for k, v in base.items():
             lesson.controls[k].value = v
-        steps = []
-        for _ in range(3):
-            for i in range(len(lesson.tour.steps)):
-                steps.append(_timed(lambda: lesson.tour.go(i)))
-        rows.append((f"tour step, all settings of a step ({label})", steps))
+        rows.append((f"tour step, all settings of a step ({label})", time_tour(lesson.tour)))
     return rows
 
 
@@ -107,25 +79,16 @@ def headline():
 
 
 def main():
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    first_build = _timed(V.view)[0]
-    build = _timed(V.view)[0]
+    load = load_1min()
+    first_build = timed(V.view)[0]
+    build = timed(V.view)[0]
     rows = bench_controls()
     head = headline()
     print("## Attention-entropy lesson (`attention_entropy`)\n")
-    print("`.venv/bin/python bench/bench_attention_entropy.py` \u2014 kernel-side update = recompute "
-          f"+ in-place figure update, median of \u2265{MOVES - 4} moves, budget {BUDGET_MS:.0f} ms "
-          f"(1-min load average at start: {load:.1f} on {os.cpu_count()} cores).\n")
-    print("| control move | median ms | max ms | median CPU ms | within budget |")
-    print("|---|---:|---:|---:|:---:|")
-    for name, times in rows:
-        wall = [w for w, _ in times]
-        med, cpu = statistics.median(wall), statistics.median(c for _, c in times)
-        print(f"| {name} | {med:.1f} | {max(wall):.1f} | {cpu:.1f} | "
-              f"{'yes' if med <= BUDGET_MS else 'NO'} |")
-    print(f"| first build of the lesson (includes loading plotly's widget bundle) | "
-          f"{first_build:.0f} | | | one-off |")
-    print(f"| a further build of the lesson | {build:.0f} | | | one-off |")
+    print(kernel_update_note(__file__, MOVES, load, BUDGET_MS))
+    print(move_table(rows, BUDGET_MS))
+    print(one_off_row("first build of the lesson (includes loading plotly's widget bundle)", first_build))
+    print(one_off_row("a further build of the lesson", build))
     print("\nHeadline numbers (entropies in nats):\n")
     print(f"- dH/d\u03b2 = \u2212\u03b2\u00b7Var_p(z) vs central finite differences (h = 1e-5), "
           f"1,000 random (z, \u03b2), n 2\u201364, \u03b2 0.01\u201310: worst relative error "

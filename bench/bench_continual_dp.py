@@ -14,18 +14,13 @@ section.
 from __future__ import annotations
 
 import math
-import os
-import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# bench/ is on sys.path when this runs as a script; _timing adds the repository root (for `widgets`)
+from _timing import BUDGET_MS, run_note, time_each_control, update_table
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-BUDGET_MS = 50.0
 MOVES = 20
 MOVES_BY_CONTROL = {
     "epsilon": [0.1, 0.5, 2.0, 10.0, 1.0],
@@ -35,24 +30,16 @@ MOVES_BY_CONTROL = {
 }
 
 
-def time_controls():
+def _lesson():
     from widgets.lessons.continual_dp_view import ContinualDPLesson
 
-    rows = []
-    for name, values in MOVES_BY_CONTROL.items():
-        lesson = ContinualDPLesson()
-        lesson.controls["T"].value = 1 << 20  # the largest horizon
-        wall, cpu = [], []
-        for i in range(MOVES):
-            value = values[i % len(values)]
-            if lesson.controls[name].value == value:
-                value = values[(i + 1) % len(values)]
-            t, c = time.perf_counter(), time.process_time()
-            lesson.controls[name].value = value
-            wall.append((time.perf_counter() - t) * 1e3)
-            cpu.append((time.process_time() - c) * 1e3)
-        rows.append((name, statistics.median(wall), max(wall), statistics.median(cpu)))
-    return rows
+    lesson = ContinualDPLesson()
+    lesson.controls["T"].value = 1 << 20  # the largest horizon
+    return lesson
+
+
+def time_controls():
+    return time_each_control(_lesson, MOVES_BY_CONTROL, MOVES)
 
 
 def headline():
@@ -104,16 +91,9 @@ def headline():
 def main():
     rows = time_controls()
     h = headline()
-    load = os.getloadavg()
     print("## Continual-observation DP (lesson `continual_dp`)\n")
-    print("`.venv/bin/python bench/bench_continual_dp.py` (T = 2^20 while the other controls move, "
-          f"{MOVES} moves per control, no browser; load average during the run "
-          f"{load[0]:.1f} / {load[1]:.1f} on {os.cpu_count()} cores)\n")
-    print("| control | median update (wall) | max (wall) | median CPU time | budget 50 ms |")
-    print("|---|---|---|---|---|")
-    for name, med, worst, cpu in rows:
-        ok = "ok" if med <= BUDGET_MS else ("ok (CPU)" if cpu <= BUDGET_MS else "OVER")
-        print(f"| {name} | {med:.1f} ms | {worst:.1f} ms | {cpu:.1f} ms | {ok} |")
+    print(run_note(__file__, "T = 2^20 while the other controls move", MOVES))
+    print(update_table(rows, BUDGET_MS))
     print("\nFitted log-log slope of RMSE against T (eps = 1):\n")
     print("| mechanism | exact, T = 16..2^20 | simulated sweep (view), T = 16..2^20 | "
           "full streams, T = 2^4..2^18, 8 runs |")

@@ -7,27 +7,15 @@ Prints a Markdown section. "Update" = the observer's recompute plus the in-place
 
 from __future__ import annotations
 
-import os
-import statistics
-import sys
-import time
-from pathlib import Path
+# bench/ is on sys.path when this runs as a script; _timing adds the repository root (for `widgets`)
+from _timing import BUDGET_MS, kernel_update_note, load_1min, move_table, one_off_row, timed, time_moves
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import numpy as np
 
-import numpy as np  # noqa: E402
+from widgets.lessons import diffusion as D
+from widgets.lessons import diffusion_view as V
 
-from widgets.lessons import diffusion as D  # noqa: E402
-from widgets.lessons import diffusion_view as V  # noqa: E402
-
-BUDGET_MS = 50.0
 MOVES = 24
-
-
-def _timed(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return (time.perf_counter() - t) * 1e3
 
 
 def bench_controls(lesson):
@@ -35,14 +23,6 @@ def bench_controls(lesson):
     c = lesson.controls
     rng = np.random.default_rng(0)
     rows = []
-
-    def run(name, values):
-        times = []
-        for v in values:
-            if c[name].value == v:
-                continue
-            times.append(_timed(lambda: setattr(c[name], "value", v)))
-        return times
 
     # NFE: fresh values every move (the sample cache is cleared), 2,000 particles, each solver
     c["n_particles"].value = 2000
@@ -52,30 +32,31 @@ def bench_controls(lesson):
         c["solver"].value = solver
         V._run.cache_clear()
         values = [int(v) for v in rng.integers(1, 101, size=MOVES)]
-        rows.append((f"nfe ({solver}, 2,000 particles, uncached)", run("nfe", values)))
+        rows.append((f"nfe ({solver}, 2,000 particles, uncached)", time_moves(c["nfe"], values)))
     # NFE restricted to the tour's range 1-20 (what the tour and the questions use)
     c["solver"].value = "DPM-Solver++(2M)"
     V._run.cache_clear()
     rows.append(("nfe 1-20 (DPM-Solver++, 2,000 particles, uncached)",
-                 run("nfe", [int(v) for v in rng.integers(1, 21, size=MOVES)])))
+                 time_moves(c["nfe"], [int(v) for v in rng.integers(1, 21, size=MOVES)])))
     # solver switches at NFE 20
     c["nfe"].value = 20
     V._run.cache_clear()
     rows.append(("solver (NFE 20, 2,000 particles)",
-                 run("solver", [D.SOLVERS[i % 3] for i in range(MOVES + 1)])))
+                 time_moves(c["solver"], [D.SOLVERS[i % 3] for i in range(MOVES + 1)])))
     # schedule switches (error curves cached after the first pass; see the cold row below)
     for s in D.SCHEDULES:
         D.cached_error_curves("moons", s)
     rows.append(("schedule (NFE 20, curves cached)",
-                 run("schedule", [D.SCHEDULES[i % 3] for i in range(MOVES + 1)])))
+                 time_moves(c["schedule"], [D.SCHEDULES[i % 3] for i in range(MOVES + 1)])))
     # particle count
     rows.append(("particles (NFE 20)",
-                 run("n_particles", [V.PARTICLE_CHOICES[i % 3] for i in range(MOVES + 1)])))
+                 time_moves(c["n_particles"], [V.PARTICLE_CHOICES[i % 3] for i in range(MOVES + 1)])))
     # preset, warm: every preset's curves and path comparison already cached
     for p in D.PRESETS:
         D.cached_error_curves(p, c["schedule"].value)
         D.cached_path_comparison(p)
-    rows.append(("preset (caches warm)", run("preset", [D.PRESETS[i % 3] for i in range(MOVES + 1)])))
+    rows.append(("preset (caches warm)",
+                 time_moves(c["preset"], [D.PRESETS[i % 3] for i in range(MOVES + 1)])))
     return rows
 
 
@@ -86,9 +67,9 @@ def bench_cold():
     D.cached_reference_paths.cache_clear()
     D.cached_reference.cache_clear()
     V._run.cache_clear()
-    build = _timed(V.view)
-    curves = _timed(lambda: D.cached_error_curves("ring", "logSNR"))
-    paths = _timed(lambda: D.cached_path_comparison("ring"))
+    build = timed(V.view)[0]
+    curves = timed(lambda: D.cached_error_curves("ring", "logSNR"))[0]
+    paths = timed(lambda: D.cached_path_comparison("ring"))[0]
     return build, curves, paths
 
 
@@ -114,25 +95,19 @@ def headline():
 
 
 def main():
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_1min()
     build, curves_cold, paths_cold = bench_cold()
     lesson = V.view()
     rows = bench_controls(lesson)
     head = headline()
 
     print("## Diffusion lesson (`diffusion`)\n")
-    print("`.venv/bin/python bench/bench_diffusion.py` \u2014 kernel-side update = recompute + in-place "
-          f"figure update, median of \u2265{MOVES - 4} moves, budget {BUDGET_MS:.0f} ms "
-          f"(1-min load average at start: {load:.1f} on {os.cpu_count()} cores).\n")
-    print("| control move | median ms | max ms | within budget |")
-    print("|---|---:|---:|:---:|")
-    for name, times in rows:
-        med = statistics.median(times)
-        print(f"| {name} | {med:.1f} | {max(times):.1f} | {'yes' if med <= BUDGET_MS else 'NO'} |")
-    print(f"| first build of the lesson (cold caches) | {build:.0f} | | one-off |")
-    print(f"| first visit of a preset: error curves (3 solvers x 18 NFE, 1,000-step reference) "
-          f"| {curves_cold:.0f} | | one-off |")
-    print(f"| first visit of a preset: path comparison + reflow | {paths_cold:.0f} | | one-off |")
+    print(kernel_update_note(__file__, MOVES, load, BUDGET_MS))
+    print(move_table(rows, BUDGET_MS, cpu=False))
+    print(one_off_row("first build of the lesson (cold caches)", build, cpu=False))
+    print(one_off_row("first visit of a preset: error curves (3 solvers x 18 NFE, 1,000-step reference)",
+                      curves_cold, cpu=False))
+    print(one_off_row("first visit of a preset: path comparison + reflow", paths_cold, cpu=False))
     print("\nHeadline numbers (mean distance to a 1,000-step PF-ODE solve from the same noise, "
           "500 particles, logSNR steps; slopes fitted over NFE 10\u201380):\n")
     print("| preset | DDIM slope | DPM-Solver++(2M) slope | DDIM @10 | 2M @10 | 2M @20 | DDIM @80 "

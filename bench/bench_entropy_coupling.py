@@ -8,42 +8,19 @@ Prints a Markdown section. "Update" = the observer's recompute plus the in-place
 from __future__ import annotations
 
 import itertools
-import os
-import statistics
-import sys
 import time
 from fractions import Fraction
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# bench/ is on sys.path when this runs as a script; _timing adds the repository root (for `widgets`)
+from _timing import (BUDGET_MS, kernel_update_note, load_1min, move_table, one_off_row, time_moves,
+                     time_tour, timed)
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from widgets.lessons import entropy_coupling as ec  # noqa: E402
-from widgets.lessons import entropy_coupling_view as V  # noqa: E402
+from widgets.lessons import entropy_coupling as ec
+from widgets.lessons import entropy_coupling_view as V
 
-BUDGET_MS = 50.0
 MOVES = 24
-
-
-def _timed(fn) -> tuple[float, float]:
-    """(wall-clock ms, CPU ms of this process, all threads) of ``fn()``.
-
-    On a shared machine the wall time includes waiting for a core; the CPU time does not.
-    """
-    c, t = time.process_time(), time.perf_counter()
-    fn()
-    return (time.perf_counter() - t) * 1e3, (time.process_time() - c) * 1e3
-
-
-def _moves(lesson, name, values):
-    c = lesson.controls[name]
-    times = []
-    for v in values:
-        if c.value == v:
-            continue
-        times.append(_timed(lambda: setattr(c, "value", v)))
-    return times
 
 
 def bench_controls():
@@ -53,25 +30,21 @@ def bench_controls():
     c = lesson.controls
     presets = [p for p in V.PRESETS]
     rows.append(("preset (cycling all five)",
-                 _moves(lesson, "preset", [presets[i % len(presets)] for i in range(1, MOVES + 2)])))
+                 time_moves(c["preset"], [presets[i % len(presets)] for i in range(1, MOVES + 2)])))
     c["preset"].value = V.RANDOM
     for label, (m, n) in [("10 x 10, no brute force", (10, 10)), ("3 x 3, with brute force", (3, 3))]:
         c["size_p"].value, c["size_q"].value = m, n
-        rows.append((f"seed ({label})", _moves(lesson, "seed", [i % 21 for i in range(1, MOVES + 2)])))
+        rows.append((f"seed ({label})", time_moves(c["seed"], [i % 21 for i in range(1, MOVES + 2)])))
         rows.append((f"concentration ({label})",
-                     _moves(lesson, "concentration",
+                     time_moves(c["concentration"],
                             [round(float(10 ** x), 2) for x in rng.uniform(-1, 1, MOVES)])))
     c["size_q"].value = 3
     rows.append(("size_p 2-10 (q has 3 outcomes; brute force when p has <= 3)",
-                 _moves(lesson, "size_p", [int(v) for v in rng.integers(2, 11, MOVES)])))
+                 time_moves(c["size_p"], [int(v) for v in rng.integers(2, 11, MOVES)])))
     c["size_p"].value = 10
     rows.append(("size_q 2-10 (p has 10 outcomes)",
-                 _moves(lesson, "size_q", [int(v) for v in rng.integers(2, 11, MOVES)])))
-    steps = []
-    for _ in range(3):
-        for i in range(len(lesson.tour.steps)):
-            steps.append(_timed(lambda: lesson.tour.go(i)))
-    rows.append(("tour step, all settings of a step", steps))
+                 time_moves(c["size_q"], [int(v) for v in rng.integers(2, 11, MOVES)])))
+    rows.append(("tour step, all settings of a step", time_tour(lesson.tour)))
     return rows
 
 
@@ -122,26 +95,17 @@ def tiny_cases():
 
 
 def main():
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    first_build = _timed(V.view)[0]
-    build = _timed(V.view)[0]
+    load = load_1min()
+    first_build = timed(V.view)[0]
+    build = timed(V.view)[0]
     rows = bench_controls()
     worst, mean, least, marg, worst_pair, pair_ms = random_pairs()
     tiny = tiny_cases()
     print("## Entropy-coupling lesson (`entropy_coupling`)\n")
-    print("`.venv/bin/python bench/bench_entropy_coupling.py` \u2014 kernel-side update = recompute "
-          f"+ in-place figure update, median of \u2265{MOVES - 4} moves, budget {BUDGET_MS:.0f} ms "
-          f"(1-min load average at start: {load:.1f} on {os.cpu_count()} cores).\n")
-    print("| control move | median ms | max ms | median CPU ms | within budget |")
-    print("|---|---:|---:|---:|:---:|")
-    for name, times in rows:
-        wall = [w for w, _ in times]
-        med, cpu = statistics.median(wall), statistics.median(c for _, c in times)
-        print(f"| {name} | {med:.1f} | {max(wall):.1f} | {cpu:.1f} | "
-              f"{'yes' if med <= BUDGET_MS else 'NO'} |")
-    print(f"| first build of the lesson (includes loading plotly's widget bundle) | "
-          f"{first_build:.0f} | | | one-off |")
-    print(f"| a further build of the lesson | {build:.0f} | | | one-off |")
+    print(kernel_update_note(__file__, MOVES, load, BUDGET_MS))
+    print(move_table(rows, BUDGET_MS))
+    print(one_off_row("first build of the lesson (includes loading plotly's widget bundle)", first_build))
+    print(one_off_row("a further build of the lesson", build))
     print("\nHeadline numbers (entropies in bits):\n")
     print(f"- 2,000 Dirichlet pairs (sizes 2\u201310 each, concentration 0.2/1/5, seed 2024): "
           f"H(greedy) \u2212 H(p\u2227q) worst **{worst:.4f}** (at sizes {worst_pair[0]}\u00d7"

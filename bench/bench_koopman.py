@@ -11,18 +11,11 @@ dictionary, without and with noise. Prints one Markdown section.
 
 from __future__ import annotations
 
-import os
-import statistics
-import sys
-import time
-from pathlib import Path
+# bench/ is on sys.path when this runs as a script; _timing adds the repository root (for `widgets`)
+from _timing import BUDGET_MS, run_note, time_each_control, update_table
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-BUDGET_MS = 50.0
 MOVES = 20
 MOVES_BY_CONTROL = {
     "system": ["linear", "nonlinear"],
@@ -35,26 +28,18 @@ MOVES_BY_CONTROL = {
 }
 
 
-def time_controls():
+def _lesson():
     from widgets.lessons.koopman_view import KoopmanLesson
 
-    rows = []
-    for name, values in MOVES_BY_CONTROL.items():
-        lesson = KoopmanLesson()
-        lesson.controls["system"].value = "nonlinear"
-        lesson.controls["dictionary"].value = "{x, y, x², y²}"
-        lesson.controls["snapshots"].value = 2000
-        wall, cpu = [], []
-        for i in range(MOVES):
-            value = values[i % len(values)]
-            if lesson.controls[name].value == value:
-                value = values[(i + 1) % len(values)]
-            t, c = time.perf_counter(), time.process_time()
-            lesson.controls[name].value = value
-            wall.append((time.perf_counter() - t) * 1e3)
-            cpu.append((time.process_time() - c) * 1e3)
-        rows.append((name, statistics.median(wall), max(wall), statistics.median(cpu)))
-    return rows
+    lesson = KoopmanLesson()
+    lesson.controls["system"].value = "nonlinear"
+    lesson.controls["dictionary"].value = "{x, y, x², y²}"
+    lesson.controls["snapshots"].value = 2000
+    return lesson
+
+
+def time_controls():
+    return time_each_control(_lesson, MOVES_BY_CONTROL, MOVES)
 
 
 def headline(mu=-0.3, lam=-1.5, dt=0.5, n=200):
@@ -99,16 +84,10 @@ def headline(mu=-0.3, lam=-1.5, dt=0.5, n=200):
 def main():
     rows = time_controls()
     table = headline()
-    load = os.getloadavg()
     print("## Koopman learning (lesson `koopman`)\n")
-    print("`.venv/bin/python bench/bench_koopman.py` (nonlinear system, {x, y, x², y²}, 2000 "
-          f"snapshots while the other controls move, {MOVES} moves per control, no browser; load "
-          f"average during the run {load[0]:.1f} / {load[1]:.1f} on {os.cpu_count()} cores)\n")
-    print("| control | median update (wall) | max (wall) | median CPU time | budget 50 ms |")
-    print("|---|---|---|---|---|")
-    for name, med, worst, cpu in rows:
-        ok = "ok" if med <= BUDGET_MS else ("ok (CPU)" if cpu <= BUDGET_MS else "OVER")
-        print(f"| {name} | {med:.1f} ms | {worst:.1f} ms | {cpu:.1f} ms | {ok} |")
+    print(run_note(__file__, "nonlinear system, {x, y, x², y²}, 2000 snapshots while the other controls "
+                   "move", MOVES))
+    print(update_table(rows, BUDGET_MS))
     print("\nEigenvalues (discrete time, mu = -0.3, lam = -1.5, dt = 0.5, 200 snapshot pairs). "
           "'True' eigenvalues are those within 1e-6 of e^{mu dt}, e^{lam dt} (and e^{2 mu dt} when x² is in the dictionary); "
           "the others are spurious, shown with the nearest true Koopman eigenvalue "

@@ -11,18 +11,11 @@ Prints one Markdown section.
 
 from __future__ import annotations
 
-import os
-import statistics
-import sys
-import time
-from pathlib import Path
+# bench/ is on sys.path when this runs as a script; _timing adds the repository root (for `widgets`)
+from _timing import BUDGET_MS, run_note, time_each_control, update_table
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-BUDGET_MS = 50.0
 MOVES = 20
 MOVES_BY_CONTROL = {
     "alpha": [0.1, 0.2, 0.3, 0.04],
@@ -34,23 +27,14 @@ MOVES_BY_CONTROL = {
 }
 
 
-def time_controls():
+def _lesson():
     from widgets.lessons.safe_exploration_view import SafeExplorationLesson
 
-    rows = []
-    for name, values in MOVES_BY_CONTROL.items():
-        lesson = SafeExplorationLesson()           # defaults: T = 5000, K = 4, gap 0.2, alpha 0.1
-        wall, cpu = [], []
-        for i in range(MOVES):
-            value = values[i % len(values)]
-            if lesson.controls[name].value == value:
-                value = values[(i + 1) % len(values)]
-            t, c = time.perf_counter(), time.process_time()
-            lesson.controls[name].value = value
-            wall.append((time.perf_counter() - t) * 1e3)
-            cpu.append((time.process_time() - c) * 1e3)
-        rows.append((name, statistics.median(wall), max(wall), statistics.median(cpu)))
-    return rows
+    return SafeExplorationLesson()           # defaults: T = 5000, K = 4, gap 0.2, alpha 0.1
+
+
+def time_controls():
+    return time_each_control(_lesson, MOVES_BY_CONTROL, MOVES)
 
 
 def headline():
@@ -79,16 +63,9 @@ def headline():
 def main():
     rows = time_controls()
     out = headline()
-    load = os.getloadavg()
     print("## Safe exploration (lesson `safe_exploration`)\n")
-    print("`.venv/bin/python bench/bench_safe_exploration.py` (T = 5000 rounds, K = 4 arms, "
-          f"{MOVES} moves per control, no browser; load average during the run "
-          f"{load[0]:.1f} / {load[1]:.1f} on {os.cpu_count()} cores)\n")
-    print("| control | median update (wall) | max (wall) | median CPU time | budget 50 ms |")
-    print("|---|---|---|---|---|")
-    for name, med, worst, cpu in rows:
-        ok = "ok" if med <= BUDGET_MS else ("ok (CPU)" if cpu <= BUDGET_MS else "OVER")
-        print(f"| {name} | {med:.1f} ms | {worst:.1f} ms | {cpu:.1f} ms | {ok} |")
+    print(run_note(__file__, "T = 5000 rounds, K = 4 arms", MOVES))
+    print(update_table(rows, BUDGET_MS))
     print("\n20 seeds per row; rounds below the floor (1 - alpha) x baseline counted exactly from "
           "the true means; regret = mean pseudo-regret over seeds; slope = log-log slope of the "
           "mean regret over rounds T/4..T:\n")

@@ -12,18 +12,11 @@ Prints one Markdown section.
 
 from __future__ import annotations
 
-import os
-import statistics
-import sys
-import time
-from pathlib import Path
+# bench/ is on sys.path when this runs as a script; _timing adds the repository root (for `widgets`)
+from _timing import BUDGET_MS, run_note, time_each_control, update_table
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-BUDGET_MS = 50.0
 MOVES = 20
 
 # control -> the values to cycle through (each move changes the value, so each move recomputes)
@@ -39,25 +32,17 @@ MOVES_BY_CONTROL = {
 }
 
 
-def time_controls():
+def _lesson():
     from widgets.lessons.streaming_td_view import StreamingTDLesson
 
-    rows = []
-    for name, values in MOVES_BY_CONTROL.items():
-        lesson = StreamingTDLesson()
-        lesson.controls["alpha"].value = 1.0       # the paper's step: the interesting setting
-        lesson.controls["states"].value = 19       # the larger walk (slowest)
-        wall, cpu = [], []
-        for i in range(MOVES):
-            value = values[i % len(values)]
-            if lesson.controls[name].value == value:
-                value = values[(i + 1) % len(values)]
-            t, c = time.perf_counter(), time.process_time()
-            lesson.controls[name].value = value
-            wall.append((time.perf_counter() - t) * 1e3)
-            cpu.append((time.process_time() - c) * 1e3)
-        rows.append((name, statistics.median(wall), max(wall), statistics.median(cpu)))
-    return rows
+    lesson = StreamingTDLesson()
+    lesson.controls["alpha"].value = 1.0       # the paper's step: the interesting setting
+    lesson.controls["states"].value = 19       # the larger walk (slowest)
+    return lesson
+
+
+def time_controls():
+    return time_each_control(_lesson, MOVES_BY_CONTROL, MOVES)
 
 
 def headline():
@@ -101,16 +86,9 @@ def headline():
 def main():
     rows = time_controls()
     out, small, flips = headline()
-    load = os.getloadavg()
     print("## Streaming TD (lesson `streaming_td`)\n")
-    print("`.venv/bin/python bench/bench_streaming_td.py` (19-state walk, alpha = 1, "
-          f"{MOVES} moves per control, no browser; load average during the run "
-          f"{load[0]:.1f} / {load[1]:.1f} on {os.cpu_count()} cores)\n")
-    print("| control | median update (wall) | max (wall) | median CPU time | budget 50 ms |")
-    print("|---|---|---|---|---|")
-    for name, med, worst, cpu in rows:
-        ok = "ok" if med <= BUDGET_MS else ("ok (CPU)" if cpu <= BUDGET_MS else "OVER")
-        print(f"| {name} | {med:.1f} ms | {worst:.1f} ms | {cpu:.1f} ms | {ok} |")
+    print(run_note(__file__, "19-state walk, alpha = 1", MOVES))
+    print(update_table(rows, BUDGET_MS))
     print("\nRMSE after 100 episodes, mean over 20 seeds (lambda = 0.8, kappa = 2, gamma = 1, "
           "tabular; a diverged run counts as inf):\n")
     print("| states | alpha | TD(lambda) | ObGD | TD(lambda) seeds diverged |")

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PageWatch, open_page, screenshot
+from lesson_helpers import SLIDES_QUERY, open_slides
 
 pytestmark = pytest.mark.browser
 
@@ -82,19 +83,13 @@ def test_tour_questions_and_plots(open_app):
 
 
 def test_slides_render(open_app, browser, voila_server):
-    # Voila 0.5 reads the template from ``?template=`` (``voila-template=`` is ignored).
-    query = "template=teachkit-reveal"
-    page = open_app(LESSON, query=query, selector=".reveal")
-    page.wait_for_selector(".reveal .slides section", state="attached", timeout=120_000)
-    assert page.locator(".reveal .slides > section").count() >= 3
-    assert "toy diffusion solver" in page.locator(".reveal .slides").inner_text().lower()
-    page.wait_for_selector(".reveal .js-plotly-plot", state="attached", timeout=120_000)
+    open_slides(open_app, "diffusion", title="toy diffusion solver", timeout=120_000)
 
     # Moving to the lesson's slide fires reveal's 'slidechanged' hook, which calls a MathJax that
     # Voila's offline reveal bundle does not ship ("reading 'Hub'"): a template bug reported to the
     # lead. Look at that slide on a second page that tolerates exactly this one error.
     watch = PageWatch()
-    slides = open_page(browser, voila_server.url, LESSON, query, watch=watch, selector=".reveal")
+    slides = open_page(browser, voila_server.url, LESSON, SLIDES_QUERY, watch=watch, selector=".reveal")
     try:
         slides.wait_for_selector(".reveal .js-plotly-plot", state="attached", timeout=120_000)
         slides.keyboard.press("ArrowRight")

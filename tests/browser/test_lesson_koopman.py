@@ -1,7 +1,8 @@
 """The Koopman lesson in Voila: it renders, the tour and the dictionary redraw the eigenvalues, slides render."""
 
 import pytest
-from conftest import ARTIFACTS, screenshot
+from conftest import screenshot
+from lesson_helpers import open_lesson, open_slides, save_plot, tour_next, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -15,34 +16,21 @@ READ_EIGS = """() => {
 
 
 def test_tour_and_dictionary_change_the_eigenvalues(open_app):
-    page = open_app("lessons/koopman.ipynb", selector=ROOT)
-    page.wait_for_selector(f"{ROOT} .js-plotly-plot")
-    page.wait_for_function(f"({READ_EIGS})() !== null && ({READ_EIGS})() !== '[]'")
-    assert page.locator(f"{ROOT} .js-plotly-plot").count() == 1
-    before = page.evaluate(READ_EIGS)
+    page, before = open_lesson(open_app, "koopman", READ_EIGS, root=ROOT,
+                               ready="eigs => eigs !== null && eigs !== '[]'")
     assert before == "[0.8607,0.4724]"  # DMD on the linear system: e^(-0.15), e^(-0.75)
-    page.get_by_role("button", name="Next").click()  # step 2: nonlinear system, {x, y}
-    page.wait_for_function(f"b => ({READ_EIGS})() !== b", arg=before)
-    after = page.evaluate(READ_EIGS)
+    tour_next(page, 2, root=ROOT)  # step 2: nonlinear system, {x, y}
+    after = wait_for_change(page, READ_EIGS, before)
     assert after.startswith("[0.8607,") and "0.4724" not in after  # the y eigenvalue is spurious
     assert "spurious?" in page.locator(f"{ROOT} .kit-eig-table").inner_text()
     page.locator(f"{ROOT} .widget-dropdown", has_text="dictionary").locator("select").select_option(
         label="{x, y, x²}")
     page.wait_for_function(f"() => ({READ_EIGS})() === '[0.8607,0.7408,0.4724]'")
     screenshot(page, "lesson-koopman")
-    plot = page.locator(f"{ROOT} .js-plotly-plot")
-    plot.scroll_into_view_if_needed()
-    plot.screenshot(path=str(ARTIFACTS / "screens" / "lesson-koopman-plot.png"))
+    save_plot(page, "lesson-koopman-plot", root=ROOT)
 
 
 def test_slides_render(open_app):
-    """Narrative slides, then the lesson's slide with its live plot. No slide navigation: the stock
-    reveal template calls MathJax.Hub on 'slidechanged', which is undefined offline (page error)."""
-    page = open_app("lessons/koopman.ipynb", query="template=teachkit-reveal", selector=".reveal .slides")
-    assert page.locator(".reveal .slides").count() == 1
-    assert page.locator(".reveal .slides > section").count() >= 5
-    page.wait_for_selector(f".reveal {ROOT} .js-plotly-plot", state="attached")
-    page.wait_for_function("() => { const g = document.querySelector('.reveal .kit-lesson-koopman .js-plotly-plot');"
-                           " return !!(g && g.data && g.data.length > 0); }")
-    assert page.locator(".reveal .slides > section.present").count() == 1
+    """Narrative slides, then the lesson's slide with its live plot (no slide navigation)."""
+    page = open_slides(open_app, "koopman", selector=".reveal .slides", min_sections=5, root=ROOT)
     screenshot(page, "lesson-koopman-slides")
