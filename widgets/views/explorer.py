@@ -365,7 +365,49 @@ class Explorer(W.VBox):
         right = W.VBox([self.map_slot, hbox([self.clear_map, self.map_note]), self.card],
                        layout=W.Layout(width="56%"))
 
-        # panels below: topics, quality, upload, export (built when first opened)
+        # panels below: topics, quality, upload, export. Their widgets (about 55 models) are made
+        # when a panel is first opened or used (``_build_panels``), not for every page view.
+        self._panels_built = False
+        self.panels = W.Accordion([W.VBox() for _ in PANEL_TITLES], titles=PANEL_TITLES, selected_index=None,
+                                  layout=W.Layout(margin="14px 0 0 0", width="100%"))
+
+        self.children = [
+            W.HTML(CSS), self.header, self.error, self.share,
+            W.HBox([left, right], layout=W.Layout(width="100%", align_items="flex-start",
+                                                  margin="6px 0 0 0")),
+            self.panels,
+        ]
+        self.layout.width = "100%"
+        self.layout.max_width = "1400px"
+
+        self.controls = {"search": self.search, "topics": self.curated, "learned": self.learned,
+                         "code": self.has_code, "demo": self.has_demo_box, "clear_map": self.clear_map,
+                         "clear": self.clear_filters, "more": self.more, "back": self.back,
+                         "panels": self.panels}
+
+        guard = self._guard
+        for widget in (self.search, self.has_code, self.has_demo_box, self.curated, self.learned):
+            widget.observe(guard(self._on_filter), "value")
+        self.clear_filters.on_click(guard(lambda _b: self.apply_state(empty_state())))
+        self.more.on_click(guard(self._on_more))
+        self.clear_map.on_click(guard(lambda _b: self.clear_map_selection()))
+        self.back.on_click(guard(self._on_back))
+        self.panels.observe(guard(self._on_panel), "selected_index")
+
+    _PANEL_WIDGETS = frozenset({"topic_pick", "k", "fit_status", "topic_papers", "terms_box", "quality_html",
+                                "quality_button", "upload", "status", "restore", "export_html"})
+
+    def __getattr__(self, name):
+        # The panels' widgets are made on first use: reading one of them builds them all.
+        if name in Explorer._PANEL_WIDGETS and self.__dict__.get("_panels_built") is False:
+            self._build_panels()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _build_panels(self) -> None:
+        """The widgets of the four panels below the map (see ``_build``); idempotent."""
+        if self._panels_built:
+            return
         self.topic_pick = W.Dropdown(description="Topic", layout=W.Layout(width="440px"))
         self.k = W.IntSlider(description="Number of topics", min=K_RANGE[0], max=K_RANGE[1],
                              continuous_update=False, style={"description_width": "initial"},
@@ -401,38 +443,30 @@ class Explorer(W.VBox):
             hbox([self.upload, self.restore]), self.status])
         self.export_html = W.HTML()
         self.export_html.add_class("kx-export")
-        self.panels = W.Accordion([topics_panel, quality_panel, upload_panel, W.VBox([self.export_html])],
-                                  titles=PANEL_TITLES, selected_index=None,
-                                  layout=W.Layout(margin="14px 0 0 0", width="100%"))
-
-        self.children = [
-            W.HTML(CSS), self.header, self.error, self.share,
-            W.HBox([left, right], layout=W.Layout(width="100%", align_items="flex-start",
-                                                  margin="6px 0 0 0")),
-            self.panels,
-        ]
-        self.layout.width = "100%"
-        self.layout.max_width = "1400px"
-
-        self.controls = {"search": self.search, "topics": self.curated, "learned": self.learned,
-                         "code": self.has_code, "demo": self.has_demo_box, "k": self.k,
-                         "topic": self.topic_pick, "upload": self.upload, "clear_map": self.clear_map,
-                         "clear": self.clear_filters, "more": self.more, "back": self.back,
-                         "panels": self.panels, "quality": self.quality_button, "restore": self.restore}
-
+        for box, panel in zip(self.panels.children, [topics_panel, quality_panel, upload_panel,
+                                                     W.VBox([self.export_html])]):
+            box.children = (panel,)
+        self.controls.update({"k": self.k, "topic": self.topic_pick, "upload": self.upload,
+                              "quality": self.quality_button, "restore": self.restore})
         guard = self._guard
-        for widget in (self.search, self.has_code, self.has_demo_box, self.curated, self.learned):
-            widget.observe(guard(self._on_filter), "value")
-        self.clear_filters.on_click(guard(lambda _b: self.apply_state(empty_state())))
-        self.more.on_click(guard(self._on_more))
-        self.clear_map.on_click(guard(lambda _b: self.clear_map_selection()))
-        self.back.on_click(guard(self._on_back))
         self.topic_pick.observe(guard(lambda _c: self._draw_terms()), "value")
         self.k.observe(guard(self._on_k), "value")
         self.quality_button.on_click(guard(lambda _b: self.show_quality()))
-        self.panels.observe(guard(self._on_panel), "selected_index")
         self.upload.observe(guard(self._on_upload), "value")
         self.restore.on_click(guard(lambda _b: self.set_corpus(corpus_module.load(), name="the bundled corpus")))
+        self._panels_built = True
+        self._sync_panels()
+
+    def _sync_panels(self) -> None:
+        """Show the current topic model in the topic and quality panels (when they exist)."""
+        if not self._panels_built:
+            return
+        self.k.max = max(K_RANGE[0], min(K_RANGE[1], len(self.df) - 1))
+        self.k.value = int(self.tm.n_topics_)
+        self.topic_pick.options = [(f"{t + 1}. {label}", t) for t, label in enumerate(self.tm.labels_)]
+        self.topic_pick.value = 0
+        self.quality_html.value = ""
+        self._draw_terms()
 
     def _guard(self, handler: Callable) -> Callable:
         """Wrap a widget callback: an unexpected error shows one line on the page, then propagates
@@ -548,13 +582,8 @@ class Explorer(W.VBox):
                                        '<span class="kx-muted">No paper in this corpus has a curated '
                                        'topic.</span>')
             self.learned.set_options(self._learned_options())
-            self.k.max = max(K_RANGE[0], min(K_RANGE[1], len(self.df) - 1))
-            self.k.value = int(self.tm.n_topics_)
-            self.topic_pick.options = [(f"{t + 1}. {label}", t) for t, label in enumerate(self.tm.labels_)]
-            self.topic_pick.value = 0
             self._quality = None
-            self.quality_html.value = ""
-            self._draw_terms()
+            self._sync_panels()
             self._draw_header()
         finally:
             self._busy = False
@@ -866,6 +895,8 @@ class Explorer(W.VBox):
 
     def _on_panel(self, change) -> None:
         index = change["new"]
+        if index is not None:
+            self._build_panels()
         if index == PANEL_TITLES.index(TOPICS) and self.terms_fig is None:
             self.terms_fig = self._make_terms_figure()
             self._draw_terms()
