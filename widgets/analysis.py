@@ -152,7 +152,7 @@ def _tokenize_all(texts: Iterable[str]) -> list[list[str]]:
     """``words`` of every text, each distinct token one shared ``str`` (17M tokens: ~0.15 GB, not ~1 GB)."""
     pool: dict[str, str] = {}
     intern = pool.setdefault
-    return [[intern(w, w) for w in _find_tokens(t.lower())] for t in texts]
+    return [[intern(w, w) for w in words(t)] for t in texts]
 
 
 def _search_index():
@@ -255,7 +255,8 @@ class TopicModel:
         return self
 
     def __repr__(self) -> str:
-        changed = {k: v for k, v in self.get_params().items() if v != TopicModel().get_params()[k]}
+        defaults = TopicModel().get_params()
+        changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
         return f"TopicModel({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     # The fitted vectorizer is a scikit-learn object: it stays out of the pickle (cache file) and
@@ -314,9 +315,6 @@ class TopicModel:
         except ValueError:  # every word pruned (tiny or stop-word-only corpus): keep all words
             vectorizer.set_params(stop_words=None, min_df=1, max_df=1.0)
             tfidf = vectorizer.fit_transform(tokens)
-        # Plain ints in the vocabulary: scikit-learn leaves numpy int64 scalars there, which take
-        # ~0.6 s to unpickle for 50k terms when the cache file is re-opened (plain ints: ~0.02 s).
-        vectorizer.vocabulary_ = {term: int(j) for term, j in vectorizer.vocabulary_.items()}
         self.vectorizer_ = vectorizer
         self.vectorizer_params_ = {k: v for k, v in vectorizer.get_params().items() if k != "vocabulary"}
         self.idf_ = np.asarray(vectorizer.idf_, dtype=np.float64)

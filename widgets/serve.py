@@ -46,16 +46,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    """Fields of ``/proc/<pid>/stat`` after the command name (state, ppid, ...), or None if gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def _children(pid: int) -> list[int]:
     """Direct children of ``pid`` (Linux /proc); kernels run in sessions of their own."""
     kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(stat.parent.name))
+    for proc in Path("/proc").glob("[0-9]*"):
+        fields = _stat(proc.name)
+        if fields is not None and int(fields[1]) == pid:
+            kids.append(int(proc.name))
     return kids
 
 
@@ -64,10 +69,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    try:  # a zombie is dead for our purposes
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"  # a zombie is dead for our purposes
 
 
 class VoilaServer:
@@ -118,14 +121,12 @@ class VoilaServer:
 
     def kernel_cpu_s(self) -> float:
         """CPU seconds used so far by the kernels running now."""
-        total = 0.0
+        ticks = 0
         for pid in self.kernel_pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
+            fields = _stat(pid)
+            if fields is not None:
+                ticks += int(fields[11]) + int(fields[12])  # utime + stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def wait_until_idle(self, timeout: float = 180, quiet: float = 2.0) -> float:
         """Wait until the kernels stop working (preheated pools have run their notebooks): their CPU
