@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from widgets.analysis import QUALITY_HELP
+from widgets.views.chips import Chips
 from widgets.views.explorer import (EXPORT, IN_OPACITY, MAX_ROWS, OUT_OPACITY, QUALITY, TOPICS, Explorer,
                                     highlight, safe_url, snippet)
 from widgets.urlstate import initial_state_from_query
@@ -104,12 +105,43 @@ def test_curated_topics_filter_exactly_their_papers(ex, corpus):
 
 
 def test_chip_buttons_toggle_topics(ex, corpus):
-    topic = next(iter(ex.curated.buttons))
-    ex.curated.buttons[topic].click()
+    topic = ex.curated.chip_keys[0]
+    assert ex.curated.look(topic) == ("#edf0f4", "#1f2a36")
+    ex.curated.click(topic)
     assert ex.curated.value == (topic,)
-    assert ex.curated.buttons[topic].style.button_color == "#3b6ea8"
-    ex.curated.buttons[topic].click()
+    assert ex.curated.look(topic) == ("#3b6ea8", "white")
+    ex.curated.click(topic)
     assert ex.curated.value == () and len(ex.result_ids()) == len(corpus)
+    # a learned topic's chip is its map colour when on, that colour mixed 78 % with white when off
+    ex.learned.click(0)
+    red, green, blue = (int(ex.colors[0][i:i + 2], 16) for i in (1, 3, 5))
+    assert ex.learned.look(0) == (ex.colors[0], "white")
+    ex.learned.click(0)
+    assert ex.learned.look(0)[0] == "#%02x%02x%02x" % tuple(round(c + 0.78 * (255 - c)) for c in (red, green, blue))
+
+
+def test_chips_take_only_positions_on_show_and_ignore_junk_messages(ex, corpus):
+    chips = ex.curated
+    for junk in ({"toggle": len(chips.chip_keys)}, {"toggle": -1}, {"toggle": "0"}, {"toggle": True},
+                 {"toggle": None}, {"other": 0}, "toggle", None):
+        chips._handle_message(chips, junk, [])
+        assert chips.value == ()
+    chips._handle_message(chips, {"toggle": 1}, [])
+    assert chips.value == (chips.chip_keys[1],)
+    assert ex.result_ids() == [r["id"] for r in corpus.to_dict("records") if chips.chip_keys[1] in r["topics"]]
+
+
+def test_chips_keep_the_keys_still_offered_switched_on():
+    chips = Chips([("A", "a", None, "first"), ("B", 2, "#3b6ea8", ""), ("C", "c", None, "")])
+    chips.click("c")
+    chips.click(2)
+    assert chips.value == ("c", 2)
+    chips.set_options([("B", 2, None, ""), ("D", "d", None, "")])
+    assert chips.chip_keys == [2, "d"] and chips.value == (2,)
+    assert [chip["label"] for chip in chips.chips] == ["B", "D"]
+    chips.set_options([])
+    assert chips.value == () and chips.chips == []
+    assert {"chips", "value", "_esm", "_css"} <= set(chips.keys)  # what the browser is sent
 
 
 def test_has_code_and_has_demo(ex, corpus):
@@ -285,7 +317,7 @@ def test_upload_good_csv_replaces_corpus(corpus):
     assert "kx-status-ok" in ex.status.value and "Loaded 8 papers" in ex.status.value
     assert len(ex.df) == 8 and ex.search.value == ""
     assert ex.result_ids() == ex.df["id"].tolist() and "8 of 8 papers" in count_text(ex)
-    assert len(ex.map.data[0].x) == 8 and len(ex.learned.buttons) == ex.tm.n_topics_
+    assert len(ex.map.data[0].x) == 8 and len(ex.learned.chip_keys) == ex.tm.n_topics_
     ex.search.value = "quantum"
     assert ex.result_ids() == ex.df["id"].tolist()[4:]
     ex.restore.click()
@@ -330,7 +362,7 @@ def test_topics_panel_bar_chart_and_k_slider(corpus):
     k0 = ex.tm.n_topics_
     ex.k.value = k0 - 2
     assert ex.tm.n_topics_ == k0 - 2 and len(ex.tm.labels_) == k0 - 2
-    assert len(ex.learned.buttons) == k0 - 2 and len(ex.topic_pick.options) == k0 - 2
+    assert len(ex.learned.chip_keys) == k0 - 2 and len(ex.topic_pick.options) == k0 - 2
     colours = set(ex.map.data[0].marker.color)
     assert len(colours) == len(set(ex.tm.topic_))
     assert "topics" in ex.fit_status.value

@@ -70,9 +70,18 @@ def test_search_filter_map_card_upload(open_app, tmp_path):
     # a curated topic chip narrows to the papers with that topic (AND with the search)
     topic = next(t for t in TOPICS if t["id"] == "diffusion")
     in_topic = [r for r in hits if "diffusion" in r["topics"]]
-    page.get_by_role("button", name=re.compile(re.escape(topic["name"]) + r" · \d+")).click()
+    chip = page.get_by_role("button", name=re.compile(re.escape(topic["name"]) + r" · \d+"))
+    assert chip.get_attribute("aria-pressed") == "false"
+    chip.click()
     wait_count(page, len(in_topic))
     wait_text(page, ".kx-share-link", "topic=diffusion")
+    assert chip.get_attribute("aria-pressed") == "true"
+    chip.press("Enter")  # the keyboard switches it off again, and the focus stays on it
+    wait_count(page, len(hits))
+    page.wait_for_function("() => document.activeElement.getAttribute('aria-pressed') === 'false'"
+                           " && document.activeElement.classList.contains('kx-chip')", timeout=10_000)
+    chip.click()
+    wait_count(page, len(in_topic))
     page.get_by_role("button", name="Clear all").click()
     wait_count(page, len(RECORDS))
     screenshot(page, "explorer-start")

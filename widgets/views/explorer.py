@@ -26,13 +26,13 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import traitlets
 
 from .. import corpus as corpus_module
 from ..analysis import QUALITY_HELP, Facets, fit_cached
 from ..export import to_bibtex, to_csv, to_markdown
+from .chips import Chips, tint
 from .paperlist import PaperList
-from ..urlstate import current_query_string, empty_state, initial_state_from_query, query_from_state
+from ..urlstate import empty_state, initial_state_from_query, query_from_state, when_query_string
 
 MAX_ROWS = 50            # result rows shown at once ("show more" adds this many)
 WEBGL_FROM = 3000        # above this many papers the map uses Scattergl
@@ -142,13 +142,6 @@ def data_uri_link(text: str, filename: str, mime: str, label: str) -> str:
             f'href="data:{mime};charset=utf-8;base64,{payload}">{html.escape(label)}</a>')
 
 
-def tint(hex_color: str, amount: float = 0.78) -> str:
-    """``hex_color`` mixed with white (``amount`` = share of white)."""
-    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
-    mix = [round(c + (255 - c) * amount) for c in (r, g, b)]
-    return "#" + "".join(f"{c:02x}" for c in mix)
-
-
 def _as_list(value) -> list:
     if value is None or (isinstance(value, float) and value != value):
         return []
@@ -210,48 +203,6 @@ def _fit(df: pd.DataFrame, n_topics: int | None):
         return fit_cached(df, n_topics=n_topics, map_method="svd")
 
 
-# --------------------------------------------------------------------------- small widgets
-class Chips(W.Box):
-    """A wrap-around row of toggle chips; ``value`` is the tuple of keys switched on (any order)."""
-
-    value = traitlets.Tuple(help="Keys of the chips that are on.")
-
-    def __init__(self, options: Sequence[tuple[str, object, str | None, str]] = (), **kwargs):
-        super().__init__(layout=W.Layout(display="flex", flex_flow="row wrap", width="100%"), **kwargs)
-        self.buttons: dict[object, W.Button] = {}
-        self._colors: dict[object, str | None] = {}
-        self.observe(self._restyle, "value")
-        self.set_options(options)
-
-    def set_options(self, options: Sequence[tuple[str, object, str | None, str]]) -> None:
-        """``options``: (label, key, colour or None, tooltip) per chip; keeps valid keys switched on."""
-        self.buttons, self._colors = {}, {}
-        layout = W.Layout(width="auto", height="26px", margin="2px 4px 2px 0", padding="0 9px")  # shared
-        for label, key, color, tooltip in options:
-            b = W.Button(description=label, tooltip=tooltip or label, layout=layout,
-                         style={"font_size": "12.5px"})
-            b.on_click(lambda _b, key=key: self.toggle(key))
-            self.buttons[key] = b
-            self._colors[key] = color
-        self.children = tuple(self.buttons.values())
-        self.value = tuple(k for k in self.value if k in self.buttons)
-        self._restyle()
-
-    def toggle(self, key) -> None:
-        self.value = tuple(k for k in self.value if k != key) if key in self.value else (*self.value, key)
-
-    def _restyle(self, _change=None) -> None:
-        for key, b in self.buttons.items():
-            on, color = key in self.value, self._colors.get(key)
-            if color:
-                b.style.button_color = color if on else tint(color)
-                b.style.text_color = "white" if on else "#1f2a36"
-            else:
-                b.style.button_color = "#3b6ea8" if on else "#edf0f4"
-                b.style.text_color = "white" if on else "#1f2a36"
-            b.style.font_weight = "bold" if on else "normal"
-
-
 # --------------------------------------------------------------------------- the dashboard
 class Explorer(W.VBox):
     """The main dashboard (see module docstring). ``controls`` and ``figures`` are for tests."""
@@ -277,8 +228,14 @@ class Explorer(W.VBox):
         self._derive()
         self._build()
         self._refit_views()
-        self.apply_state(initial_state_from_query(current_query_string() if query_string is None
-                                                  else query_string))
+        if query_string is None:  # the page's; a preheated kernel gets it when the page is requested
+            when_query_string(self._guard(self._open_query))
+        else:
+            self._open_query(query_string)
+
+    def _open_query(self, query_string: str) -> None:
+        """Show the state a URL's query string asks for (see ``widgets.urlstate``)."""
+        self.apply_state(initial_state_from_query(query_string))
         if self._map is not None:
             publish(self._map)
 
@@ -578,7 +535,7 @@ class Explorer(W.VBox):
             if self._map is not None:
                 self._update_map_points()
             self.curated.set_options(self._curated_options())
-            self.curated_note.value = ("" if self.curated.buttons else
+            self.curated_note.value = ("" if self.curated.chip_keys else
                                        '<span class="kx-muted">No paper in this corpus has a curated '
                                        'topic.</span>')
             self.learned.set_options(self._learned_options())
@@ -610,7 +567,7 @@ class Explorer(W.VBox):
         self.header.value = (
             '<div class="kx-header"><div class="kx-sub">'
             f'<b>{len(self.df)} papers</b> from {html.escape(self.corpus_name)} · '
-            f'{len(self.curated.buttons)} curated topics · {self.tm.n_topics_} learned topics</div></div>')
+            f'{len(self.curated.chip_keys)} curated topics · {self.tm.n_topics_} learned topics</div></div>')
 
     def _draw_terms(self) -> None:
         topic = self.topic_pick.value
@@ -1028,7 +985,7 @@ class Explorer(W.VBox):
         self._busy = True
         try:
             self.search.value = state["q"]
-            self.curated.value = tuple(t for t in state["topics"] if t in self.curated.buttons)
+            self.curated.value = tuple(t for t in state["topics"] if t in self.curated.chip_keys)
             self.learned.value = tuple(t for t in state["learned"] if 0 <= t < self.tm.n_topics_)
             self.has_code.value = bool(state["code"])
             self.has_demo_box.value = bool(state["demo"])
