@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from widgets.urlstate import (current_query_string, empty_state, initial_state_from_query, query_from_state,
-                             when_query_string)
+from widgets.urlstate import current_query_string, empty_state, initial_state_from_query, query_from_state
 
 
 def test_blank_query_is_the_empty_state():
@@ -56,45 +55,3 @@ def test_current_query_string_reads_the_environment(monkeypatch):
     assert current_query_string() == "q=x"
     monkeypatch.delenv("QUERY_STRING")
     assert current_query_string() == ""
-
-
-def test_when_query_string_without_preheat_calls_back_at_once(monkeypatch):
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-    monkeypatch.setenv("QUERY_STRING", "q=koopman")
-    seen = []
-    when_query_string(seen.append)
-    assert seen == ["q=koopman"]
-
-
-def test_when_query_string_in_a_preheated_kernel_waits_for_the_request_off_the_loop(monkeypatch):
-    """A preheated kernel must finish its notebook before the request comes; the callback runs
-    later, on the kernel's event loop (the thread that handles widget messages), not in the waiter."""
-    import threading
-
-    import voila.utils
-    from tornado.ioloop import IOLoop
-
-    request = threading.Event()
-    monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setattr(voila.utils, "get_query_string", lambda: request.wait(10) and "q=dmd&paper=x")
-    loop = IOLoop(make_current=False)
-    seen, before_request = [], []
-
-    def start():
-        when_query_string(lambda qs: seen.append((qs, threading.get_ident())))
-        before_request.append(list(seen))  # it returned without waiting for the request
-        loop.call_later(0.2, request.set)
-        loop.call_later(5, loop.stop)
-
-    def stop_when_seen():
-        if seen:
-            loop.stop()
-        else:
-            loop.call_later(0.05, stop_when_seen)
-
-    loop.add_callback(start)
-    loop.add_callback(stop_when_seen)
-    loop.start()
-    loop.close()
-    assert before_request == [[]]
-    assert seen == [("q=dmd&paper=x", threading.get_ident())]
