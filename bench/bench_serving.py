@@ -2,21 +2,28 @@
 
     .venv/bin/python bench/bench_serving.py [--loads 4] [--sessions 10] [--skip-lessons]
 
-Every number is measured in this run, against Voila started with the project's voila.json (cold:
-the same with ``preheat_kernel=False``): (a) a notebook holding one ipywidgets Button (the floor
-any Voila app pays), (b) the explorer with a fresh kernel per request, (c) the explorer from a
-preheated kernel pool, then every lesson cold and preheated. "Time to first widget" is the page's
-``performance.now()`` when the first ``.jupyter-widgets`` element becomes visible (navigation
-start = 0), median of ``--loads`` loads. Each load uses a fresh browser context (a first visit:
-nothing cached). Loads are interleaved (one of each app per round) so that drift in the machine's
-load hits every app alike, and after each load the bench waits until the kernels are idle (the
-explorer draws its map after the page shows; a used pool refills after voila.json's fill delay),
-so one load's after-work does not slow the next.
+Every number is measured in this run. Two Voila servers run side by side on the project's
+voila.json: one as it is (a preheated kernel pool per notebook) and one with
+``preheat_kernel=False`` (a fresh kernel per request, "cold"). The apps are (a) a notebook holding
+one ipywidgets Button (the floor any Voila app pays), (b) the explorer, then every lesson.
+"Time to first widget" is the page's ``performance.now()`` when the first ``.jupyter-widgets``
+element becomes visible (navigation start = 0), median of ``--loads`` loads. Each load uses a fresh
+browser context (a first visit: nothing cached). Loads are interleaved, one round at a time: every
+app cold, then every app preheated, so that drift in the machine's load hits every number alike.
+After each load the bench waits until both servers' kernels are idle (the explorer draws its map
+after the page shows; a used pool refills after voila.json's fill delay), so one load's after-work
+does not slow the next.
+
+Chromium's resolver answers only for 127.0.0.1 (``--host-resolver-rules``), so no request can leave
+the machine. Earlier runs of this bench blocked other hosts with Playwright's request routing
+instead, which sends every request of the page through the test driver and added 200-400 ms to
+every load; a student's browser pays nothing like it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import sys
@@ -33,8 +40,11 @@ from widgets.lessons import registry  # noqa: E402
 from widgets.serve import VoilaServer  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 BUTTON = "_button.ipynb"
+# a used pool starts refilling after voila.json's fill_delay; wait for that before the idle check
+REFILL_S = json.loads((ROOT / "voila.json").read_text())["VoilaKernelManager"]["fill_delay"] + 1
 
 
 def make_root(tmp: Path) -> Path:
@@ -50,8 +60,6 @@ def make_root(tmp: Path) -> Path:
 def time_to_widget(browser, url: str, timeout: float = 120_000) -> tuple[float, bool]:
     """(ms from navigation start to the first visible widget, whether a .voila-error showed)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
-                  or route.request.url.startswith(("data:", "blob:")) else route.abort())
     page = context.new_page()
     try:
         page.goto(url, wait_until="commit", timeout=timeout)
@@ -65,18 +73,22 @@ def time_to_widget(browser, url: str, timeout: float = 120_000) -> tuple[float, 
     return ms, error
 
 
-def measure(browser, server: VoilaServer, notebooks: list[str], loads: int,
-            refill: float = 0.0) -> dict[str, list[float]]:
-    """``loads`` rounds; each round loads every notebook once, waiting for idle kernels after each."""
-    times: dict[str, list[float]] = {nb: [] for nb in notebooks}
+def measure(browser, servers: dict[str, VoilaServer], notebooks: list[str],
+            loads: int) -> dict[tuple[str, str], list[float]]:
+    """``loads`` rounds; each round loads every notebook once from each server (in the order of
+    ``servers``), waiting for idle kernels on every server after each load."""
+    times: dict[tuple[str, str], list[float]] = {}
     for _ in range(loads):
-        for nb in notebooks:
-            ms, error = time_to_widget(browser, server.url + "voila/render/" + nb)
-            if error:
-                raise SystemExit(f"{nb}: Voila showed an error")
-            times[nb].append(ms)
-            time.sleep(refill)  # a used pool starts its refill after voila.json's fill_delay
-            server.wait_until_idle(quiet=1.0)
+        for mode, server in servers.items():
+            for nb in notebooks:
+                ms, error = time_to_widget(browser, server.url + "voila/render/" + nb)
+                if error:
+                    raise SystemExit(f"{nb} ({mode}): Voila showed an error")
+                times.setdefault((mode, nb), []).append(ms)
+                if mode == "preheated":
+                    time.sleep(REFILL_S)  # a used pool starts its refill after voila.json's fill_delay
+                for each in servers.values():
+                    each.wait_until_idle(quiet=1.0)
     return times
 
 
@@ -131,20 +143,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         root = make_root(Path(tmp))
-        cold = VoilaServer(root=root, extra=["--VoilaConfiguration.preheat_kernel=False"])
+        servers = {"cold": VoilaServer(root=root, extra=["--VoilaConfiguration.preheat_kernel=False"]),
+                   "preheated": VoilaServer(root=root)}  # voila.json as it is: one warm kernel per notebook
         try:
-            for nb, times in measure(browser, cold, [BUTTON, *apps], args.loads).items():
-                rows.setdefault(nb, {})["cold"] = statistics.median(times)
+            for server in servers.values():
+                server.wait_until_idle()  # every pool has run its notebook
+            loads = measure(browser, servers, [BUTTON, *apps], args.loads)
+            for (mode, nb), times in loads.items():
+                rows.setdefault(nb, {})[mode] = statistics.median(times)
         finally:
-            cold.stop()
-        hot = VoilaServer(root=root)  # voila.json as it is: one preheated kernel per notebook
-        try:
-            hot.wait_until_idle()  # every pool has run its notebook
-            for nb, times in measure(browser, hot, [BUTTON, *apps], args.loads, refill=6).items():
-                rows[nb]["preheated"] = statistics.median(times)
-        finally:
-            hot.stop()
+            for server in servers.values():
+                server.stop()
         floor = rows[BUTTON]["cold"]
+        for key in [("cold", BUTTON), ("cold", "explorer.ipynb"), ("preheated", BUTTON),
+                    ("preheated", "explorer.ipynb")]:
+            print(f"{key[1]} {key[0]}: " + ", ".join(f"{ms:.0f}" for ms in loads[key]) + " ms")
+        print()
         print("## Serving: time to first widget (headless Chromium)\n")
         print(f"`.venv/bin/python bench/bench_serving.py --loads {args.loads} --sessions {args.sessions}` "
               f"(median of {args.loads} loads each; ratios are to the one-Button notebook, cold, same run)\n")
