@@ -9,6 +9,8 @@ teacher can copy the link of what is on screen.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode
 
 MAX_QUERY = 200  # characters kept from ``q``; a URL is not a place for essays
@@ -87,22 +89,26 @@ def current_query_string() -> str:
     return os.environ.get("QUERY_STRING", "") or ""
 
 
-def hold_until_requested() -> None:
-    """In a kernel that Voila preheats, wait here until a page request takes it; elsewhere return.
+def when_query_string(callback: Callable[[str], None]) -> None:
+    """Call ``callback(query_string)`` now or, in a preheated Voila kernel, once the page is asked for.
 
-    Call it last in a notebook, after the view is built. Voila runs a pooled kernel's notebook
-    long before anyone asks for the page, and once a request takes the kernel out of the pool,
-    the idle-kernel culler judges it by its last activity. If the notebook finished in the pool
-    more than ``cull_idle_timeout`` ago, a cull pass that falls between the request and the
-    browser's connection (a few seconds, longer under load) shuts the kernel down, and the
-    student gets a page whose widgets never load. Waiting here keeps the kernel busy while it is
-    in the pool; the cell then ends when the page is requested, which counts as fresh activity.
-    The explorer waits the same way, for its query string.
+    A preheated kernel runs its notebook before anyone requests the page, and Voila cannot send
+    the page until the notebook has finished. Waiting for the query string in the notebook would
+    keep the page waiting for the request's round trip to the kernel and for whatever the callback
+    does. So here the wait happens in a thread: the notebook finishes in the pool, Voila sends the
+    page as soon as it is requested, and the callback runs on the kernel's event loop (between
+    messages, like any widget callback) while the browser is still loading its scripts. The
+    browser fetches the widgets' state when it connects, so it sees the callback's changes.
     """
-    if os.environ.get("VOILA_PREHEAT", "False") != "False":
-        try:
-            from voila.utils import wait_for_request
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        callback(current_query_string())
+        return
+    from tornado.ioloop import IOLoop
 
-            wait_for_request()
-        except Exception:  # noqa: BLE001 - without the helper the page still works
-            pass
+    loop = IOLoop.current()
+
+    def wait() -> None:
+        query = current_query_string()  # blocks until Voila hands this kernel a request
+        loop.add_callback(callback, query)
+
+    threading.Thread(target=wait, name="voila-query-string", daemon=True).start()

@@ -32,7 +32,7 @@ from ..analysis import QUALITY_HELP, Facets, fit_cached
 from ..export import to_bibtex, to_csv, to_markdown
 from .chips import Chips, tint
 from .paperlist import PaperList
-from ..urlstate import current_query_string, empty_state, initial_state_from_query, query_from_state
+from ..urlstate import empty_state, initial_state_from_query, query_from_state, when_query_string
 
 MAX_ROWS = 50            # result rows shown at once ("show more" adds this many)
 WEBGL_FROM = 3000        # above this many papers the map uses Scattergl
@@ -228,10 +228,20 @@ class Explorer(W.VBox):
         self._derive()
         self._build()
         self._refit_views()
-        self.apply_state(initial_state_from_query(current_query_string() if query_string is None
-                                                  else query_string))
+        if query_string is None:  # the page's; a preheated kernel gets it when the page is requested
+            when_query_string(self._guard(self._open_query))
+        else:
+            self._open_query(query_string)
+
+    def _open_query(self, query_string: str) -> None:
+        """Show the state a URL's query string asks for (see ``widgets.urlstate``)."""
+        self.apply_state(initial_state_from_query(query_string))
         if self._map is not None:
             publish(self._map)
+        # A message on the kernel's IOPub channel, which the server counts as activity: a kernel
+        # that waited in Voila's pool is otherwise judged by the culler as idle since the notebook
+        # ran, and could be shut down before the browser connects.
+        self.send_state("_dom_classes")
 
     # ----------------------------------------------------------------- derived data
     def _derive(self) -> None:
