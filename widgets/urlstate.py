@@ -92,13 +92,13 @@ def current_query_string() -> str:
 def when_query_string(callback: Callable[[str], None]) -> None:
     """Call ``callback(query_string)`` now or, in a preheated Voila kernel, once the page is asked for.
 
-    A preheated kernel runs its notebook before anyone requests the page, and Voila cannot send
-    the page until the notebook has finished. Waiting for the query string in the notebook would
-    keep the page waiting for the request's round trip to the kernel and for whatever the callback
-    does. So here the wait happens in a thread: the notebook finishes in the pool, Voila sends the
-    page as soon as it is requested, and the callback runs on the kernel's event loop (between
-    messages, like any widget callback) while the browser is still loading its scripts. The
-    browser fetches the widgets' state when it connects, so it sees the callback's changes.
+    A preheated kernel runs its notebook before anyone requests the page. Waiting for the query
+    string inside the notebook (Voila's ``get_query_string``) counts against Voila's cell time-out:
+    a kernel that sat in the pool for longer than that (120 s in voila.json) served "Cell execution
+    timed out". So here the wait happens in a thread: the notebook finishes in the pool, Voila
+    sends the page as soon as it is requested, and the callback runs on the kernel's event loop
+    (between messages, like any widget callback) while the browser is still loading its scripts.
+    The browser fetches the widgets' state when it connects, so it sees the callback's changes.
     """
     if os.environ.get("VOILA_PREHEAT", "False") == "False":
         callback(current_query_string())

@@ -15,21 +15,30 @@ pytestmark = pytest.mark.browser
 RECORDS = [json.loads(line) for line in (DATA / "papers.jsonl").read_text().splitlines()]
 
 
-@pytest.fixture(scope="module")
-def preheated_server(chromium_path):
-    server = VoilaServer(log_path=ARTIFACTS / "voila-preheat.log", extra=[
+def explorer_pool(log_name: str, *extra: str) -> VoilaServer:
+    """Voila with a warm pool of one kernel for the explorer only."""
+    return VoilaServer(log_path=ARTIFACTS / log_name, extra=[
         "--VoilaConfiguration.preheat_kernel=True",
         "--VoilaConfiguration.default_pool_size=0",
-        '--VoilaKernelManager.kernel_pools_config={"explorer.ipynb": {"pool_size": 1}}',
-    ])
+        '--VoilaKernelManager.kernel_pools_config={"explorer.ipynb": {"pool_size": 1}}', *extra])
+
+
+def wait_for_pool(server: VoilaServer) -> None:
+    deadline = time.monotonic() + 120
+    while "is filled with" not in server.log() and time.monotonic() < deadline:
+        time.sleep(1)
+    server.wait_until_idle()  # the pool's kernel has run the notebook
+
+
+@pytest.fixture(scope="module")
+def preheated_server(chromium_path):
+    server = explorer_pool("voila-preheat.log")
     yield server
     server.stop()
 
 
 def test_preheated_explorer_reads_its_query_string(browser, preheated_server):
-    deadline = time.monotonic() + 120  # wait for the pool's kernel to run the notebook
-    while "is filled with" not in preheated_server.log() and time.monotonic() < deadline:
-        time.sleep(1)
+    wait_for_pool(preheated_server)
     paper = next(r for r in RECORDS if "koopman" in r["title"].lower())
     watch = PageWatch()
     page = open_page(browser, preheated_server.url, "explorer.ipynb",
@@ -46,14 +55,8 @@ def test_preheated_explorer_reads_its_query_string(browser, preheated_server):
 @pytest.fixture(scope="module")
 def long_idle_server(chromium_path):
     """An explorer pool with a 5 s cell time-out and a culler at 8 s idle, passing every second."""
-    server = VoilaServer(log_path=ARTIFACTS / "voila-preheat-idle.log", extra=[
-        "--VoilaConfiguration.preheat_kernel=True",
-        "--VoilaConfiguration.default_pool_size=0",
-        '--VoilaKernelManager.kernel_pools_config={"explorer.ipynb": {"pool_size": 1}}',
-        "--VoilaExecutor.timeout=5",
-        "--MappingKernelManager.cull_idle_timeout=8",
-        "--MappingKernelManager.cull_interval=1",
-    ])
+    server = explorer_pool("voila-preheat-idle.log", "--VoilaExecutor.timeout=5",
+                           "--MappingKernelManager.cull_idle_timeout=8", "--MappingKernelManager.cull_interval=1")
     yield server
     server.stop()
 
@@ -63,10 +66,7 @@ def test_explorer_that_waited_in_the_pool_longer_than_the_timeouts_still_opens(b
     for longer than the cell time-out (120 s in voila.json) served "Cell execution timed out". Now
     it waits in a thread, and its first message after the request counts as activity, so the culler
     does not shut the kernel down before the browser connects either."""
-    deadline = time.monotonic() + 120
-    while "is filled with" not in long_idle_server.log() and time.monotonic() < deadline:
-        time.sleep(1)
-    long_idle_server.wait_until_idle()  # the pooled kernel has run the notebook
+    wait_for_pool(long_idle_server)
     time.sleep(12)  # and has waited longer than the cell time-out and the culler allow
     paper = next(r for r in RECORDS if "koopman" in r["title"].lower())
     watch = PageWatch()
