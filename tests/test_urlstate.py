@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from widgets.urlstate import (current_query_string, empty_state, initial_state_from_query, query_from_state,
-                             touch_when_requested, when_query_string)
+                             when_query_string)
 
 
 def test_blank_query_is_the_empty_state():
@@ -67,25 +67,18 @@ def test_when_query_string_without_preheat_calls_back_at_once(monkeypatch):
 
 
 def test_when_query_string_in_a_preheated_kernel_waits_for_the_request_off_the_loop(monkeypatch):
-    """A preheated kernel must finish its notebook before the request comes; the callbacks run
+    """A preheated kernel must finish its notebook before the request comes; the callback runs
     later, on the kernel's event loop (the thread that handles widget messages), not in the waiter.
-    Voila hands the request to one waiter per kernel, so however many callbacks wait, the query
-    string is asked for once; a callback registered after the request gets it at once. The
-    "kernel" here is an event loop in a thread of its own (pytest's may already run one)."""
+    The "kernel" here is an event loop in a thread of its own (pytest's may already run one)."""
     import asyncio
     import threading
 
     import voila.utils
     from tornado.ioloop import IOLoop
 
-    import widgets.urlstate as urlstate
-
-    request, asked = threading.Event(), []
+    request = threading.Event()
     monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setattr(voila.utils, "get_query_string",
-                        lambda: asked.append(1) or (request.wait(10) and "q=dmd&paper=x"))
-    for name in ("_waiting", "_requested", "_started"):
-        monkeypatch.setattr(urlstate, name, [])
+    monkeypatch.setattr(voila.utils, "get_query_string", lambda: request.wait(10) and "q=dmd&paper=x")
     seen, before_request, kernel_thread = [], [], {}
 
     def kernel() -> None:
@@ -93,20 +86,11 @@ def test_when_query_string_in_a_preheated_kernel_waits_for_the_request_off_the_l
         loop = IOLoop.current()
         kernel_thread["id"] = threading.get_ident()
 
-        def late(qs: str) -> None:
-            seen.append(("late", qs, threading.get_ident()))
-            loop.stop()
-
-        def early(qs: str) -> None:
-            seen.append(("early", qs, threading.get_ident()))
-            when_query_string(late)
-
         def start() -> None:
-            when_query_string(early)
-            when_query_string(lambda qs: seen.append(("second", qs, threading.get_ident())))
+            when_query_string(lambda qs: (seen.append((qs, threading.get_ident())), loop.stop()))
             before_request.append(list(seen))  # it returned without waiting for the request
             loop.call_later(0.2, request.set)
-            loop.call_later(30, loop.stop)  # a safety net; the late callback stops the loop
+            loop.call_later(30, loop.stop)  # a safety net; the callback stops the loop
 
         loop.add_callback(start)
         loop.start()
@@ -116,18 +100,4 @@ def test_when_query_string_in_a_preheated_kernel_waits_for_the_request_off_the_l
     thread.start()
     thread.join(40)
     assert before_request == [[]]
-    me = kernel_thread["id"]
-    assert seen == [("early", "q=dmd&paper=x", me), ("second", "q=dmd&paper=x", me), ("late", "q=dmd&paper=x", me)]
-    assert len(asked) == 1
-
-
-def test_touch_when_requested_does_nothing_outside_a_preheated_kernel(monkeypatch):
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-    sent = []
-
-    class Widget:
-        def send_state(self, key):
-            sent.append(key)
-
-    touch_when_requested(Widget())
-    assert sent == []
+    assert seen == [("q=dmd&paper=x", kernel_thread["id"])]

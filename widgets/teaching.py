@@ -22,8 +22,6 @@ from typing import Any, Callable, Mapping, Sequence
 import ipywidgets as W
 import traitlets
 
-from .urlstate import touch_when_requested
-
 
 @dataclass(frozen=True)
 class Step:
@@ -194,14 +192,12 @@ class FigureBox(W.VBox):
     A FigureWidget copies its traces and layout into the state the browser receives only in its
     own ``_repr_mimebundle_``; inside a box that never runs, so a frontend that connects later
     (Voila, a re-opened notebook) would draw the figure as it was constructed. Displaying a
-    FigureBox hands every figure's current state over first. Displayed in a kernel that Voila
-    preheats, it also marks the kernel active when the page is requested (``touch_when_requested``).
+    FigureBox hands every figure's current state over first.
     """
 
     def _repr_mimebundle_(self, **kwargs):
         for figure in _figure_widgets(self):
             figure._repr_mimebundle_()
-        touch_when_requested(self)
         return super()._repr_mimebundle_(**kwargs)
 
 

@@ -89,14 +89,6 @@ def current_query_string() -> str:
     return os.environ.get("QUERY_STRING", "") or ""
 
 
-# A preheated kernel's wait for its request: Voila hands the request to one waiter per kernel, so
-# there is one waiting thread, and the callbacks registered with it.
-_lock = threading.Lock()
-_waiting: list[tuple[object, Callable[[str], None]]] = []  # (event loop, callback)
-_requested: list[str] = []  # the query string, once the page was requested
-_started: list[bool] = []
-
-
 def when_query_string(callback: Callable[[str], None]) -> None:
     """Call ``callback(query_string)`` now or, in a preheated Voila kernel, once the page is asked for.
 
@@ -114,35 +106,9 @@ def when_query_string(callback: Callable[[str], None]) -> None:
     from tornado.ioloop import IOLoop
 
     loop = IOLoop.current()
-    with _lock:
-        if _requested:
-            loop.add_callback(callback, _requested[0])
-            return
-        _waiting.append((loop, callback))
-        start = not _started
-        _started.append(True)
-    if start:
-        threading.Thread(target=_wait_for_the_request, name="voila-request", daemon=True).start()
 
-
-def _wait_for_the_request() -> None:
-    query = current_query_string()  # blocks until Voila hands this kernel a request
-    with _lock:
-        _requested.append(query)
-        waiting = list(_waiting)
-        _waiting.clear()
-    for loop, callback in waiting:
+    def wait() -> None:
+        query = current_query_string()  # blocks until Voila hands this kernel a request
         loop.add_callback(callback, query)
 
-
-def touch_when_requested(widget) -> None:
-    """In a preheated Voila kernel, send one message for ``widget`` when its page is requested.
-
-    Voila never culls a kernel waiting in its pool, but once a request takes it, the idle-kernel
-    culler judges it by its last activity: for a notebook that ran in the pool, possibly long ago.
-    A cull pass in the seconds before the browser connects would shut it down and leave the page
-    without widgets. The server counts a widget message as activity, so this one resets the clock
-    at the request. Elsewhere it does nothing.
-    """
-    if os.environ.get("VOILA_PREHEAT", "False") != "False":
-        when_query_string(lambda _query: widget.send_state("_dom_classes"))
+    threading.Thread(target=wait, name="voila-query-string", daemon=True).start()

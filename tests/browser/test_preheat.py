@@ -15,20 +15,12 @@ pytestmark = pytest.mark.browser
 RECORDS = [json.loads(line) for line in (DATA / "papers.jsonl").read_text().splitlines()]
 
 
-EAGER_CULLER = ("--MappingKernelManager.cull_idle_timeout=8", "--MappingKernelManager.cull_interval=1")
-
-
-def pool_server(log_name: str, notebook: str, *extra: str) -> VoilaServer:
-    """Voila with a warm pool of one kernel for ``notebook`` only."""
+def explorer_pool(log_name: str, *extra: str) -> VoilaServer:
+    """Voila with a warm pool of one kernel for the explorer only."""
     return VoilaServer(log_path=ARTIFACTS / log_name, extra=[
         "--VoilaConfiguration.preheat_kernel=True",
         "--VoilaConfiguration.default_pool_size=0",
-        f'--VoilaKernelManager.kernel_pools_config={{"{notebook}": {{"pool_size": 1}}}}', *extra])
-
-
-def assert_not_culled(server: VoilaServer) -> None:
-    kernel = re.search(r"Using pre-heated kernel: ([0-9a-f-]+)", server.log()).group(1)
-    assert f"({kernel})" not in server.log(), "the page's kernel was culled"
+        '--VoilaKernelManager.kernel_pools_config={"explorer.ipynb": {"pool_size": 1}}', *extra])
 
 
 def wait_for_pool(server: VoilaServer) -> None:
@@ -40,7 +32,7 @@ def wait_for_pool(server: VoilaServer) -> None:
 
 @pytest.fixture(scope="module")
 def preheated_server(chromium_path):
-    server = pool_server("voila-preheat.log", "explorer.ipynb")
+    server = explorer_pool("voila-preheat.log")
     yield server
     server.stop()
 
@@ -63,7 +55,8 @@ def test_preheated_explorer_reads_its_query_string(browser, preheated_server):
 @pytest.fixture(scope="module")
 def long_idle_server(chromium_path):
     """An explorer pool with a 5 s cell time-out and a culler at 8 s idle, passing every second."""
-    server = pool_server("voila-preheat-idle.log", "explorer.ipynb", "--VoilaExecutor.timeout=5", *EAGER_CULLER)
+    server = explorer_pool("voila-preheat-idle.log", "--VoilaExecutor.timeout=5",
+                           "--MappingKernelManager.cull_idle_timeout=8", "--MappingKernelManager.cull_interval=1")
     yield server
     server.stop()
 
@@ -82,31 +75,10 @@ def test_explorer_that_waited_in_the_pool_longer_than_the_timeouts_still_opens(b
     page.wait_for_selector(".kx-card h3", timeout=30_000)
     assert page.locator(".kx-card h3").inner_text() == paper["title"]
     page.wait_for_timeout(3_000)  # a few cull passes
-    assert_not_culled(long_idle_server)
+    kernel = re.search(r"Using pre-heated kernel: ([0-9a-f-]+)", long_idle_server.log()).group(1)
+    assert f"({kernel})" not in long_idle_server.log(), "the page's kernel was culled"
     assert "timed out" not in page.inner_text("body")
     timed_out = long_idle_server.log().split("A cell timed out")[1:]  # (a lesson's pool may time out here)
     assert not any("Explorer" in block.split("[Voila]")[0] for block in timed_out)
-    assert_clean(page, watch)
-    page.context.close()
-
-
-@pytest.fixture(scope="module")
-def gallery_pool(chromium_path):
-    server = pool_server("voila-preheat-gallery.log", "index.ipynb", *EAGER_CULLER)
-    yield server
-    server.stop()
-
-
-def test_a_page_from_a_long_idle_pool_keeps_its_kernel(browser, gallery_pool):
-    """Every app marks its kernel active when its page is requested (``touch_when_requested``),
-    so the culler does not shut a kernel from the pool down before the browser connects. Without
-    it, with this culler, the one-Button notebook lost its kernel in 3 of 3 loads."""
-    wait_for_pool(gallery_pool)
-    time.sleep(12)  # longer than the culler's idle time-out
-    watch = PageWatch()
-    page = open_page(browser, gallery_pool.url, "index.ipynb", watch=watch, selector=".kit-card")
-    page.wait_for_timeout(3_000)  # a few cull passes
-    assert page.locator(".kit-card").count() >= 9  # the explorer, the corpus and the seven lessons
-    assert_not_culled(gallery_pool)
     assert_clean(page, watch)
     page.context.close()

@@ -32,8 +32,7 @@ from ..analysis import QUALITY_HELP, Facets, fit_cached
 from ..export import to_bibtex, to_csv, to_markdown
 from .chips import Chips, tint
 from .paperlist import PaperList
-from ..urlstate import (empty_state, initial_state_from_query, query_from_state, touch_when_requested,
-                        when_query_string)
+from ..urlstate import empty_state, initial_state_from_query, query_from_state, when_query_string
 
 MAX_ROWS = 50            # result rows shown at once ("show more" adds this many)
 WEBGL_FROM = 3000        # above this many papers the map uses Scattergl
@@ -231,7 +230,6 @@ class Explorer(W.VBox):
         self._refit_views()
         if query_string is None:  # the page's; a preheated kernel gets it when the page is requested
             when_query_string(self._guard(self._open_query))
-            touch_when_requested(self)
         else:
             self._open_query(query_string)
 
@@ -240,6 +238,10 @@ class Explorer(W.VBox):
         self.apply_state(initial_state_from_query(query_string))
         if self._map is not None:
             publish(self._map)
+        # A message on the kernel's IOPub channel, which the server counts as activity: a kernel
+        # that waited in Voila's pool is otherwise judged by the culler as idle since the notebook
+        # ran, and could be shut down before the browser connects.
+        self.send_state("_dom_classes")
 
     # ----------------------------------------------------------------- derived data
     def _derive(self) -> None:

@@ -11,7 +11,6 @@ import pandas as pd
 from .. import ROOT
 from ..corpus import load, load_topics
 from ..lessons import registry
-from ..urlstate import touch_when_requested
 
 THUMBS = ROOT / "notebooks" / "thumbs"  # written by the browser tests with KIT_UPDATE_DOCS=1
 
@@ -83,7 +82,6 @@ class Gallery(W.VBox):
                 + f"<h2>The {len(frame)} papers</h2>" + papers_html(frame, load_topics(), lessons))
         self.html = W.HTML(body)
         super().__init__([self.html])
-        touch_when_requested(self)  # a warm kernel counts as active from its page's request
 
 
 def view() -> Gallery:
