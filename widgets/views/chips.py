@@ -82,22 +82,18 @@ class Chips(anywidget.AnyWidget):
 
     def __init__(self, options: Sequence[tuple[str, object, str | None, str]] = (), **kwargs):
         super().__init__(**kwargs)
+        self.chip_keys: list = []
         self.on_msg(self._handle_message)
         self.set_options(options)
 
-    @property
-    def chip_keys(self) -> list:
-        """The chips' keys, in the order they are drawn."""
-        return [chip["key"] for chip in self.chips]
-
     def set_options(self, options: Sequence[tuple[str, object, str | None, str]]) -> None:
         """Replace the chips; keys that are still offered stay switched on."""
+        self.chip_keys = [key for _label, key, _color, _tooltip in options]
         self.chips = [{"key": key, "label": str(label), "tooltip": str(tooltip or label),
                        "on": [color, "white"] if color else [ON, "white"],
                        "off": [tint(color), OFF_TEXT] if color else [OFF_BG, OFF_TEXT]}
                       for label, key, color, tooltip in options]
-        keys = self.chip_keys
-        self.value = tuple(k for k in self.value if k in keys)
+        self.value = tuple(k for k in self.value if k in self.chip_keys)
 
     def look(self, key) -> tuple[str, str]:
         """(background, text colour) of the chip ``key`` as it is drawn now."""
@@ -115,5 +111,5 @@ class Chips(anywidget.AnyWidget):
         if not isinstance(content, dict) or "toggle" not in content:
             return
         position = content["toggle"]
-        if type(position) is int and 0 <= position < len(self.chips):
-            self.toggle(self.chips[position]["key"])
+        if type(position) is int and 0 <= position < len(self.chip_keys):
+            self.toggle(self.chip_keys[position])
