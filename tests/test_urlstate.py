@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from widgets.urlstate import (current_query_string, empty_state, initial_state_from_query, query_from_state,
-                             when_query_string)
+                             request_info_url, wait_for_request, when_query_string)
 
 
 def test_blank_query_is_the_empty_state():
@@ -73,12 +73,14 @@ def test_when_query_string_in_a_preheated_kernel_waits_for_the_request_off_the_l
     import asyncio
     import threading
 
-    import voila.utils
     from tornado.ioloop import IOLoop
+
+    import widgets.urlstate
 
     request = threading.Event()
     monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setattr(voila.utils, "get_query_string", lambda: request.wait(10) and "q=dmd&paper=x")
+    monkeypatch.setattr(widgets.urlstate, "wait_for_request",
+                        lambda: {"QUERY_STRING": "q=dmd&paper=x"} if request.wait(10) else {})
     seen, before_request, kernel_thread = [], [], {}
 
     def kernel() -> None:
@@ -101,3 +103,77 @@ def test_when_query_string_in_a_preheated_kernel_waits_for_the_request_off_the_l
     thread.join(40)
     assert before_request == [[]]
     assert seen == [("q=dmd&paper=x", kernel_thread["id"])]
+
+
+def test_request_info_url_is_voilas(monkeypatch):
+    """The address Voila's own helper (voila.utils.wait_for_request) would open."""
+    for key, value in {"VOILA_APP_IP": "127.0.0.1", "VOILA_APP_PORT": "9123", "VOILA_SERVER_URL": "/base/",
+                       "VOILA_KERNEL_ID": "k-1"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("VOILA_WS_BASE_URL", raising=False)
+    monkeypatch.delenv("VOILA_WS_PROTOCOL", raising=False)
+    assert request_info_url() == "ws://127.0.0.1:9123/base/voila/query/k-1"
+
+
+@pytest.fixture
+def flaky_voila():
+    """A websocket server in the role of Voila's request-info handler: it drops the first
+    connection without a word (a socket lost while the kernel waited in its pool), then sends the
+    request on the next one."""
+    import json
+    import threading
+
+    from websockets.sync.server import serve
+
+    seen = []
+
+    def handler(connection):
+        seen.append(connection.request.path)
+        if len(seen) > 1:
+            connection.send(json.dumps({"QUERY_STRING": "q=koopman", "SERVER_SOFTWARE": "voila/test"}))
+
+    with serve(handler, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"ws://127.0.0.1:{server.socket.getsockname()[1]}/voila/query/k-1", seen
+        server.shutdown()
+
+
+def test_wait_for_request_survives_a_dropped_socket(flaky_voila, monkeypatch):
+    url, seen = flaky_voila
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
+    info = wait_for_request(url, retry_s=0.1)
+    assert info["QUERY_STRING"] == "q=koopman"
+    assert seen == ["/voila/query/k-1"] * 2
+    import os
+
+    assert os.environ["QUERY_STRING"] == "q=koopman"  # as Voila's helper leaves it
+
+
+def test_wait_for_request_retries_until_the_server_answers(monkeypatch):
+    """Nothing listens at first (Voila's helper gave up after one refused or 5 s handshake)."""
+    import json
+    import socket
+    import threading
+    import time
+
+    from websockets.sync.server import serve
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    servers = []
+
+    def start_late():
+        time.sleep(0.5)
+        with serve(lambda c: c.send(json.dumps({"QUERY_STRING": "paper=x"})), "127.0.0.1", port) as server:
+            servers.append(server)
+            server.serve_forever()
+
+    threading.Thread(target=start_late, daemon=True).start()
+    try:
+        assert wait_for_request(f"ws://127.0.0.1:{port}/voila/query/k", retry_s=0.2)["QUERY_STRING"] == "paper=x"
+    finally:
+        for server in servers:
+            server.shutdown()

@@ -84,6 +84,8 @@ class VoilaServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = log_path
+        if log_path:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "wb") if log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             voila_command(self.port, extra=extra, root=root), cwd=ROOT, env=voila_env(),

@@ -8,8 +8,11 @@ teacher can copy the link of what is on screen.
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 import threading
+import time
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode
 
@@ -72,20 +75,51 @@ def query_from_state(state: dict) -> str:
     return urlencode(pairs)
 
 
+def request_info_url() -> str:
+    """The address where Voila hands a preheated kernel its request (as ``voila.utils`` builds it)."""
+    env = os.environ
+    base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
+    return (f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
+            f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID')}")
+
+
+def wait_for_request(url: str | None = None, retry_s: float = 2.0) -> dict[str, str]:
+    """Block until Voila hands this preheated kernel a page request; return the request's variables
+    (``QUERY_STRING``, ``SERVER_NAME``, ...), which are also put in ``os.environ``.
+
+    The protocol is Voila's (``voila.utils.wait_for_request``): one websocket per kernel, on which
+    the server sends the request once. Voila's helper gives up for good if the handshake takes more
+    than 5 s (it can, on a busy 2-core server filling ten pools) or if the socket drops while the
+    kernel waits, and the page then never gets its state. Here the wait has no keep-alive time-out
+    and any failure is retried after ``retry_s`` seconds: a request that came while no socket was
+    open is kept by the server and sent when the next one opens.
+    """
+    from websockets.exceptions import WebSocketException
+    from websockets.sync.client import connect
+
+    url = url or request_info_url()
+    while True:
+        try:
+            with connect(url, open_timeout=60, ping_interval=None, close_timeout=1) as socket:
+                info = json.loads(socket.recv())
+            break
+        except (OSError, TimeoutError, WebSocketException, ValueError) as exc:
+            print(f"widgets.urlstate: waiting for the page request failed ({exc!r}); retrying",
+                  file=sys.__stderr__, flush=True)
+            time.sleep(retry_s)  # also lets the server forget the old socket before the next opens
+    info = {str(k): str(v) for k, v in info.items()}
+    os.environ.update(info)
+    return info
+
+
 def current_query_string() -> str:
     """The query string of the page this kernel serves, or ``""`` outside Voila.
 
-    With Voila's preheated kernels the request arrives after the kernel started, so we ask
-    ``voila.utils.get_query_string`` (which waits for it); otherwise Voila puts it in the
-    ``QUERY_STRING`` environment variable.
+    In a preheated Voila kernel the request arrives after the kernel started, so this waits for it
+    (``wait_for_request``); otherwise Voila puts it in the ``QUERY_STRING`` environment variable.
     """
     if os.environ.get("VOILA_PREHEAT", "False") != "False":
-        try:
-            from voila.utils import get_query_string
-
-            return get_query_string() or ""
-        except Exception:  # noqa: BLE001 - a missing or failed helper just means no state
-            pass
+        return wait_for_request().get("QUERY_STRING", "")
     return os.environ.get("QUERY_STRING", "") or ""
 
 
@@ -93,12 +127,12 @@ def when_query_string(callback: Callable[[str], None]) -> None:
     """Call ``callback(query_string)`` now or, in a preheated Voila kernel, once the page is asked for.
 
     A preheated kernel runs its notebook before anyone requests the page. Waiting for the query
-    string inside the notebook (Voila's ``get_query_string``) counts against Voila's cell time-out:
-    a kernel that sat in the pool for longer than that (120 s in voila.json) served "Cell execution
-    timed out". So here the wait happens in a thread: the notebook finishes in the pool, Voila
-    sends the page as soon as it is requested, and the callback runs on the kernel's event loop
-    (between messages, like any widget callback) while the browser is still loading its scripts.
-    The browser fetches the widgets' state when it connects, so it sees the callback's changes.
+    string inside the notebook counts against Voila's cell time-out: a kernel that sat in the pool
+    for longer than that (120 s in voila.json) served "Cell execution timed out". So here the wait
+    happens in a thread: the notebook finishes in the pool, Voila sends the page as soon as it is
+    requested, and the callback runs on the kernel's event loop (between messages, like any widget
+    callback) while the browser is still loading its scripts. The browser fetches the widgets'
+    state when it connects, so it sees the callback's changes.
     """
     if os.environ.get("VOILA_PREHEAT", "False") == "False":
         callback(current_query_string())

@@ -1,5 +1,6 @@
 """Preheated kernels: the explorer served from a warm pool still opens in the state its URL asks for
-(Voila's ``get_query_string`` hands the query string to a kernel that started before the request)."""
+(Voila hands the query string to a kernel that started before the request), and no app's kernel
+is culled between its page's request and the browser's connection."""
 
 import json
 import re
@@ -15,19 +16,24 @@ pytestmark = pytest.mark.browser
 RECORDS = [json.loads(line) for line in (DATA / "papers.jsonl").read_text().splitlines()]
 
 
-def explorer_pool(log_name: str, *extra: str) -> VoilaServer:
-    """Voila with a warm pool of one kernel for the explorer only."""
+def explorer_pool(log_name: str, *extra: str, pools: tuple[str, ...] = ("explorer.ipynb",)) -> VoilaServer:
+    """Voila with a warm pool of one kernel for each of ``pools`` and none for the other notebooks
+    (without a "default" entry Voila gives every other notebook a pool of one)."""
+    config = {"default": {"pool_size": 0}, **{nb: {"pool_size": 1} for nb in pools}}
     return VoilaServer(log_path=ARTIFACTS / log_name, extra=[
         "--VoilaConfiguration.preheat_kernel=True",
-        "--VoilaConfiguration.default_pool_size=0",
-        '--VoilaKernelManager.kernel_pools_config={"explorer.ipynb": {"pool_size": 1}}', *extra])
+        f"--VoilaKernelManager.kernel_pools_config={json.dumps(config)}", *extra])
 
 
-def wait_for_pool(server: VoilaServer) -> None:
+def wait_for_pool(server: VoilaServer, pools: int = 1) -> None:
     deadline = time.monotonic() + 120
-    while "is filled with" not in server.log() and time.monotonic() < deadline:
+    while server.log().count("is filled with") < pools and time.monotonic() < deadline:
         time.sleep(1)
-    server.wait_until_idle()  # the pool's kernel has run the notebook
+    server.wait_until_idle()  # the pools' kernels have run their notebooks
+
+
+def kernel_of(server: VoilaServer, notebook: str) -> str:
+    return re.search(rf"Using pre-heated kernel: ([0-9a-f-]+) for {re.escape(notebook)}", server.log()).group(1)
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +58,18 @@ def test_preheated_explorer_reads_its_query_string(browser, preheated_server):
     page.context.close()
 
 
+IDLE_POOLS = ("explorer.ipynb", "index.ipynb", "lessons/koopman.ipynb")
+
+
 @pytest.fixture(scope="module")
 def long_idle_server(chromium_path):
-    """An explorer pool with a 5 s cell time-out and a culler at 8 s idle, passing every second."""
+    """Pools for the explorer, the gallery and a lesson, a 5 s cell time-out and a culler at 8 s
+    idle, passing every second. The pools fill once, so each test may take one kernel."""
     server = explorer_pool("voila-preheat-idle.log", "--VoilaExecutor.timeout=5",
-                           "--MappingKernelManager.cull_idle_timeout=8", "--MappingKernelManager.cull_interval=1")
+                           "--MappingKernelManager.cull_idle_timeout=8", "--MappingKernelManager.cull_interval=1",
+                           "--VoilaKernelManager.fill_delay=3600", pools=IDLE_POOLS)
+    wait_for_pool(server, len(IDLE_POOLS))
+    time.sleep(12)  # every pooled kernel has now waited longer than the cell time-out and the culler allow
     yield server
     server.stop()
 
@@ -64,10 +77,8 @@ def long_idle_server(chromium_path):
 def test_explorer_that_waited_in_the_pool_longer_than_the_timeouts_still_opens(browser, long_idle_server):
     """The explorer once waited for its query string inside the notebook: a kernel left in the pool
     for longer than the cell time-out (120 s in voila.json) served "Cell execution timed out". Now
-    it waits in a thread, and its first message after the request counts as activity, so the culler
-    does not shut the kernel down before the browser connects either."""
-    wait_for_pool(long_idle_server)
-    time.sleep(12)  # and has waited longer than the cell time-out and the culler allow
+    it waits in a thread, and the culler counts its idle time from the request
+    (``widgets.kernels``), so it does not shut the kernel down before the browser connects either."""
     paper = next(r for r in RECORDS if "koopman" in r["title"].lower())
     watch = PageWatch()
     page = open_page(browser, long_idle_server.url, "explorer.ipynb", f"q=koopman&paper={paper['id']}",
@@ -75,10 +86,27 @@ def test_explorer_that_waited_in_the_pool_longer_than_the_timeouts_still_opens(b
     page.wait_for_selector(".kx-card h3", timeout=30_000)
     assert page.locator(".kx-card h3").inner_text() == paper["title"]
     page.wait_for_timeout(3_000)  # a few cull passes
-    kernel = re.search(r"Using pre-heated kernel: ([0-9a-f-]+)", long_idle_server.log()).group(1)
+    kernel = kernel_of(long_idle_server, "explorer.ipynb")
     assert f"({kernel})" not in long_idle_server.log(), "the page's kernel was culled"
     assert "timed out" not in page.inner_text("body")
     timed_out = long_idle_server.log().split("A cell timed out")[1:]  # (a lesson's pool may time out here)
     assert not any("Explorer" in block.split("[Voila]")[0] for block in timed_out)
+    assert_clean(page, watch)
+    page.context.close()
+
+
+@pytest.mark.parametrize("notebook, ready", [("index.ipynb", ".kit-card"),
+                                             ("lessons/koopman.ipynb", ".js-plotly-plot")])
+def test_other_apps_from_a_pool_are_not_culled_before_the_browser_connects(browser, long_idle_server,
+                                                                          notebook, ready):
+    """These notebooks send nothing when their page is requested. With jupyter_server's culler alone
+    a cull pass in the seconds before the browser connected shut their kernel down (3 of 3 loads of
+    a one-Button notebook at these settings), and the page stayed on "Loading widget..."."""
+    watch = PageWatch()
+    page = open_page(browser, long_idle_server.url, notebook, watch=watch, selector=ready)
+    page.wait_for_timeout(3_000)  # a few cull passes
+    kernel = kernel_of(long_idle_server, notebook)
+    assert f"Kernel {kernel} has left its pool" in long_idle_server.log()
+    assert f"({kernel})" not in long_idle_server.log(), "the page's kernel was culled"
     assert_clean(page, watch)
     page.context.close()

@@ -238,10 +238,6 @@ class Explorer(W.VBox):
         self.apply_state(initial_state_from_query(query_string))
         if self._map is not None:
             publish(self._map)
-        # A message on the kernel's IOPub channel, which the server counts as activity: a kernel
-        # that waited in Voila's pool is otherwise judged by the culler as idle since the notebook
-        # ran, and could be shut down before the browser connects.
-        self.send_state("_dom_classes")
 
     # ----------------------------------------------------------------- derived data
     def _derive(self) -> None:
