@@ -4,6 +4,7 @@ Voila's pooling class run for real on kernel records whose last activity we set.
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -17,6 +18,16 @@ from voila.voila_kernel_manager import voila_kernel_manager_factory
 from widgets.kernels import PoolAwareKernelManager
 
 HOUR = timedelta(hours=1)
+
+
+def run(coroutine):
+    """``asyncio.run`` in a thread of its own: the browser tests' Playwright keeps a loop running in
+    this one."""
+    out = {}
+    thread = threading.Thread(target=lambda: out.update(result=asyncio.run(coroutine)))
+    thread.start()
+    thread.join(60)
+    return out["result"]
 
 
 class FakeVoila(Configurable):
@@ -65,27 +76,27 @@ async def hand_out_a_pooled_kernel(base, tmp_path):
 
 @pytest.mark.parametrize("base", [AsyncMappingKernelManager, PoolAwareKernelManager])
 def test_kernels_waiting_in_a_pool_are_never_culled(base, tmp_path):
-    async def run():
+    async def scenario():
         _, first = await hand_out_a_pooled_kernel(base, tmp_path)
         return first
 
-    assert asyncio.run(run()) == ["idle_kernel"]
+    assert run(scenario()) == ["idle_kernel"]
 
 
 def test_jupyter_servers_culler_alone_shuts_down_a_kernel_just_taken_from_its_pool(tmp_path):
     """The race this module exists for: the page has been requested, the browser is still loading."""
-    mgr, _ = asyncio.run(hand_out_a_pooled_kernel(AsyncMappingKernelManager, tmp_path))
+    mgr, _ = run(hand_out_a_pooled_kernel(AsyncMappingKernelManager, tmp_path))
     assert mgr.culled == ["idle_kernel", "pooled_kernel"]
 
 
 def test_a_kernel_taken_from_its_pool_gets_a_whole_idle_timeout(tmp_path):
-    mgr, _ = asyncio.run(hand_out_a_pooled_kernel(PoolAwareKernelManager, tmp_path))
+    mgr, _ = run(hand_out_a_pooled_kernel(PoolAwareKernelManager, tmp_path))
     assert mgr.culled == ["idle_kernel"]
     assert utcnow() - mgr._kernels["pooled_kernel"].last_activity < timedelta(seconds=5)
 
 
 def test_a_kernel_no_browser_ever_used_is_culled_one_timeout_after_it_left_its_pool(tmp_path):
-    async def run():
+    async def scenario():
         mgr, _ = await hand_out_a_pooled_kernel(PoolAwareKernelManager, tmp_path)
         mgr.cull_idle_timeout = 1
         await asyncio.sleep(0.5)
@@ -95,7 +106,7 @@ def test_a_kernel_no_browser_ever_used_is_culled_one_timeout_after_it_left_its_p
         await mgr.cull_kernels()
         return early, mgr.culled
 
-    early, late = asyncio.run(run())
+    early, late = run(scenario())
     assert early == ["idle_kernel"]
     assert late == ["idle_kernel", "pooled_kernel"]
 
@@ -110,5 +121,5 @@ def test_without_preheating_it_culls_like_jupyter_server(tmp_path):
 
     mgr.shutdown_kernel = shutdown_kernel
     mgr._kernels.update(old=record(HOUR), recent=record(timedelta(seconds=10)))
-    asyncio.run(mgr.cull_kernels())
+    run(mgr.cull_kernels())
     assert culled == ["old"]
