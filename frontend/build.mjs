@@ -1,0 +1,39 @@
+// Bundles src/ into the teachkit-lite template's static folder (kit.js, kit.css).
+// Run `npm ci && npm run build` here after changing src/ or package.json; the output is committed,
+// so serving the kit needs no Node.js.
+import * as esbuild from 'esbuild';
+import { readFile } from 'node:fs/promises';
+
+const OUT = '../share/jupyter/voila/templates/teachkit-lite/static';
+
+// anywidget's package ends in an AMD `define([...], factory)` for the classic notebook; the
+// factory takes @jupyter-widgets/base and returns { AnyModel, AnyView }. Export it instead.
+const anywidgetFactory = {
+  name: 'anywidget-factory',
+  setup(build) {
+    build.onLoad({ filter: /anywidget[\\/]dist[\\/]index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const patched = source.replace(/define\(\["@jupyter-widgets\/base"\], widget_default\);\s*$/,
+        'export default widget_default;\n');
+      if (patched === source) {
+        throw new Error('anywidget no longer ends in define(...): update build.mjs');
+      }
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
+await esbuild.build({
+  entryPoints: { kit: 'src/index.js' },
+  bundle: true,
+  format: 'iife',
+  minify: true,
+  target: 'es2020',
+  outdir: OUT,
+  legalComments: 'linked',
+  define: { 'process.env.NODE_ENV': '"production"' },
+  loader: { '.svg': 'dataurl', '.png': 'dataurl', '.gif': 'dataurl', '.woff': 'file', '.woff2': 'file',
+            '.ttf': 'file', '.eot': 'file' },
+  plugins: [anywidgetFactory],
+  logLevel: 'info',
+});
