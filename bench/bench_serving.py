@@ -5,7 +5,10 @@
 Every number is measured in this run. Two Voila servers run side by side on the project's
 voila.json: one as it is (a preheated kernel pool per notebook) and one with
 ``preheat_kernel=False`` (a fresh kernel per request, "cold"). The apps are (a) a notebook holding
-one ipywidgets Button (the floor any Voila app pays), (b) the explorer, then every lesson.
+one ipywidgets Button (the floor any Voila app pays), (b) the explorer, then every lesson. The
+Button notebook runs on Voila's own front end (the reference of every ratio) and, as
+``_button_lite.ipynb``, on the kit's (``teachkit-lite``, which the explorer, the gallery and the
+corpus page use).
 "Time to first widget" is the page's ``performance.now()`` when the first ``.jupyter-widgets``
 element becomes visible (navigation start = 0), median of ``--loads`` loads. Each load uses a fresh
 browser context (a first visit: nothing cached). Loads are interleaved, one round at a time: every
@@ -43,6 +46,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 BUTTON = "_button.ipynb"
+BUTTON_LITE = "_button_lite.ipynb"
 # a used pool starts refilling after voila.json's fill_delay; wait for that before the idle check
 REFILL_S = json.loads((ROOT / "voila.json").read_text())["VoilaKernelManager"]["fill_delay"] + 1
 
@@ -54,6 +58,8 @@ def make_root(tmp: Path) -> Path:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as W\nW.Button(description='Hello')")]
     nbformat.write(nb, root / BUTTON)
+    nb.metadata["voila"] = {"template": "teachkit-lite"}
+    nbformat.write(nb, root / BUTTON_LITE)
     return root
 
 
@@ -66,7 +72,7 @@ def time_to_widget(browser, url: str, timeout: float = 120_000) -> tuple[float, 
         page.wait_for_selector(".jupyter-widgets", state="visible", timeout=timeout)
         ms = page.evaluate("performance.now()")
         error = page.locator(".voila-error").count() > 0
-        if BUTTON not in url:  # every app draws a plotly figure; let it finish before closing
+        if "_button" not in url:  # every app draws a plotly figure; let it finish before closing
             page.wait_for_selector(".js-plotly-plot", timeout=timeout)
     finally:
         context.close()
@@ -148,15 +154,14 @@ def main() -> int:
         try:
             for server in servers.values():
                 server.wait_until_idle()  # every pool has run its notebook
-            loads = measure(browser, servers, [BUTTON, *apps], args.loads)
+            loads = measure(browser, servers, [BUTTON, BUTTON_LITE, *apps], args.loads)
             for (mode, nb), times in loads.items():
                 rows.setdefault(nb, {})[mode] = statistics.median(times)
         finally:
             for server in servers.values():
                 server.stop()
         floor = rows[BUTTON]["cold"]
-        for key in [("cold", BUTTON), ("cold", "explorer.ipynb"), ("preheated", BUTTON),
-                    ("preheated", "explorer.ipynb")]:
+        for key in [(mode, nb) for mode in servers for nb in (BUTTON, BUTTON_LITE, "explorer.ipynb")]:
             print(f"{key[1]} {key[0]}: " + ", ".join(f"{ms:.0f}" for ms in loads[key]) + " ms")
         print()
         print("## Serving: time to first widget (headless Chromium)\n")

@@ -2,7 +2,7 @@
 // Run `npm ci && npm run build` here after changing src/ or package.json; the output is committed,
 // so serving the kit needs no Node.js.
 import * as esbuild from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile, rm } from 'node:fs/promises';
 
 const OUT = '../share/jupyter/voila/templates/teachkit-lite/static';
 
@@ -37,3 +37,11 @@ await esbuild.build({
   plugins: [anywidgetFactory],
   logLevel: 'info',
 });
+
+// MathJax 3 (what JupyterLab typesets with), loaded by kit.js only on pages with LaTeX: the
+// combined TeX/CommonHTML component, its fonts and the TeX extensions it autoloads.
+await rm(`${OUT}/mathjax`, { recursive: true, force: true });
+for (const part of ['tex-chtml.js', 'output/chtml/fonts/woff-v2', 'input/tex/extensions']) {
+  await cp(`node_modules/mathjax/es5/${part}`, `${OUT}/mathjax/${part}`, { recursive: true });
+}
+await cp('node_modules/mathjax/LICENSE', `${OUT}/mathjax/LICENSE`);

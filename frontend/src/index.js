@@ -10,6 +10,7 @@ import { Widget } from '@lumino/widgets';
 import { KitWidgetManager } from './manager';
 
 const WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json';
+const KIT_URL = document.currentScript && document.currentScript.src;
 const CELL_OUTPUT = 'script[type="application/vnd.voila.cell-output+json"]';
 
 function text(value) {
@@ -46,6 +47,50 @@ async function renderOutput(output, host, manager) {
   } else if (data['text/plain']) {
     preformatted(host, text(data['text/plain']));
   }
+}
+
+/**
+ * LaTeX in the markdown cells, as JupyterLab typesets it: MathJax 3, loaded only on pages with
+ * math. Resolves once the cells are typeset. plotly.js takes any global MathJax for its own and
+ * breaks on one that is still loading, so the widgets are drawn after this, and the global is
+ * removed again (JupyterLab keeps MathJax out of the global scope too).
+ */
+function typesetMath() {
+  const cells = [...document.querySelectorAll('.jp-MarkdownOutput')]
+    .filter((cell) => /\$|\\\(|\\\[/.test(cell.textContent));
+  if (!cells.length || !KIT_URL) {
+    return Promise.resolve();
+  }
+  const root = new URL('mathjax/', KIT_URL).href;
+  return new Promise((resolve) => {
+    const done = () => {
+      delete window.MathJax;
+      document.body.dataset.kitMath = 'done';
+      resolve();
+    };
+    window.MathJax = {
+      tex: {
+        inlineMath: [['$', '$'], ['\\(', '\\)']],
+        displayMath: [['$$', '$$'], ['\\[', '\\]']],
+        processEscapes: true,
+        processEnvironments: true,
+      },
+      chtml: { fontURL: `${root}output/chtml/fonts/woff-v2` },
+      options: { enableMenu: false },
+      startup: {
+        typeset: false,
+        ready() {
+          window.MathJax.startup.defaultReady();
+          window.MathJax.typesetPromise(cells).catch((error) => console.error(error)).then(done);
+        },
+      },
+    };
+    const script = document.createElement('script');
+    script.src = `${root}tex-chtml.js`;
+    script.async = true;
+    script.onerror = done;
+    document.head.appendChild(script);
+  });
 }
 
 function showProblem(message) {
@@ -85,6 +130,7 @@ function shutdownOnLeave(baseUrl, kernel) {
 }
 
 async function main() {
+  const math = typesetMath();
   const config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
   const serverSettings = ServerConnection.makeSettings({ baseUrl: config.baseUrl });
   const kernel = new KernelConnection({ model: { id: config.kernelId, name: 'python3' }, serverSettings });
@@ -98,6 +144,7 @@ async function main() {
     showProblem('The app could not load its controls from the server. Reload the page.');
     return;
   }
+  await math;
   await Promise.all([...document.querySelectorAll(CELL_OUTPUT)].map(async (script) => {
     const host = document.createElement('div');
     host.className = 'jp-OutputArea-output';

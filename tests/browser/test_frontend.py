@@ -1,0 +1,92 @@
+"""The kit's own front end (``teachkit-lite``, built from ``frontend/``): one script instead of
+Voila's JupyterLab application, drawing the same widgets, outputs and LaTeX, with a one-line
+message when something breaks."""
+
+import nbformat
+import pytest
+from conftest import ARTIFACTS, PageWatch, assert_clean, open_page
+
+from widgets.serve import VoilaServer
+
+pytestmark = pytest.mark.browser
+LITE = {"voila": {"template": "teachkit-lite"}}
+
+
+def _notebook(path, *sources):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata.update(LITE)
+    nb.cells = [nbformat.v4.new_markdown_cell("# A small page\n\nSome *narrative* first, and $e^{i\\pi} = -1$.")]
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(nb, path)
+
+
+@pytest.fixture(scope="module")
+def lite_server(tmp_path_factory, chromium_path):
+    root = tmp_path_factory.mktemp("lite")
+    _notebook(root / "outputs.ipynb",
+              "print('plain text from print')",
+              "from IPython.display import HTML\nHTML('<b class=\"from-html\">bold from HTML</b>')",
+              "import ipywidgets as W\nb = W.Button(description='Press')\n"
+              "b.on_click(lambda _: setattr(b, 'description', f'Pressed in the kernel {6 * 7}'))\nb")
+    _notebook(root / "broken.ipynb", "secret_name_in_traceback = 1\nraise RuntimeError('boom ' + str(secret_name_in_traceback))")
+    server = VoilaServer(root=root, log_path=ARTIFACTS / "voila-lite.log",
+                         extra=["--VoilaConfiguration.preheat_kernel=False"])
+    yield server
+    server.stop()
+
+
+def scripts(page) -> list[str]:
+    return page.evaluate("performance.getEntriesByType('resource')"
+                         ".filter(e => e.initiatorType === 'script').map(e => e.name)")
+
+
+def test_the_explorer_loads_one_script_and_not_voilas_application(open_app):
+    page = open_app("explorer.ipynb", selector=".kx-row")
+    loaded = scripts(page)
+    assert any("/teachkit-lite/static/kit.js" in url for url in loaded)
+    assert not [url for url in loaded if url.endswith(".voila.js") or "/voila/static/voila.js" in url
+                or "remoteEntry" in url], "Voila's JupyterLab front end was loaded too"
+    assert page.locator("h1").first.inner_text().startswith("Paper explorer")
+    page.wait_for_selector(".js-plotly-plot", state="visible")  # plotly's FigureWidget is an anywidget
+
+
+def test_outputs_are_drawn_and_a_click_goes_to_the_kernel_and_back(browser, lite_server):
+    watch = PageWatch()
+    page = open_page(browser, lite_server.url, "outputs.ipynb", watch=watch, selector=".widget-button")
+    assert "Some narrative first" in page.locator(".jp-MarkdownOutput").inner_text()
+    page.wait_for_selector("body[data-kit-math=done]", timeout=30_000)
+    assert page.locator(".jp-MarkdownOutput mjx-container").count() == 1  # MathJax typeset the $...$
+    assert "plain text from print" in page.locator("pre").first.inner_text()
+    assert page.locator(".from-html").inner_text() == "bold from HTML"
+    page.get_by_role("button", name="Press").click()
+    page.get_by_role("button", name="Pressed in the kernel 42").wait_for(timeout=20_000)
+    assert page.locator(".kit-problem").count() == 0
+    assert_clean(page, watch)
+    page.context.close()
+
+
+def test_an_error_shows_voilas_one_line_message_not_the_traceback(browser, lite_server):
+    watch = PageWatch()
+    page = open_page(browser, lite_server.url, "broken.ipynb", watch=watch, selector=".jp-RenderedText")
+    text = page.locator("body").inner_text()
+    assert "Reload the page" in text
+    assert "secret_name_in_traceback" not in text and "Traceback" not in text
+    assert_clean(page, watch)
+    page.context.close()
+
+
+def test_a_kernel_that_dies_leaves_a_one_line_message(browser, lite_server):
+    import os
+    import signal
+
+    before = set(lite_server.kernel_pids())
+    watch = PageWatch()
+    page = open_page(browser, lite_server.url, "outputs.ipynb", watch=watch, selector=".widget-button")
+    (pid,) = set(lite_server.kernel_pids()) - before
+    os.kill(pid, signal.SIGKILL)
+    banner = page.locator(".kit-problem")
+    banner.wait_for(timeout=30_000)
+    assert "Reload the page" in banner.inner_text()
+    assert banner.get_attribute("role") == "alert"
+    page.context.close()
