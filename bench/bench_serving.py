@@ -1,6 +1,6 @@
 """Time to first widget in headless Chromium, cold and preheated, and 10 concurrent explorer sessions.
 
-    .venv/bin/python bench/bench_serving.py [--loads 4] [--sessions 10] [--skip-lessons]
+    .venv/bin/python bench/bench_serving.py [--loads 4] [--sessions 10] [--skip-lessons] [--sessions-only]
 
 Every number is measured in this run. Two Voila servers run side by side on the project's
 voila.json: one as it is (a preheated kernel pool per notebook) and one with
@@ -107,15 +107,19 @@ def concurrent_sessions(browser, server: VoilaServer, notebook: str, n: int) -> 
         page.goto(server.url + "voila/render/" + notebook, wait_until="commit")
         contexts.append(context)
         pages.append(page)
-    rendered = 0
-    for page in pages:
+    rendered, missing = 0, []
+    for i, page in enumerate(pages):
         try:
             page.wait_for_selector(".jupyter-widgets, .voila-error", state="visible",
                                    timeout=max(1_000, 300_000 - 1000 * (time.perf_counter() - start)))
             rendered += page.locator(".jupyter-widgets").count() > 0
         except Exception:  # noqa: BLE001 - a session that never renders is counted, not fatal
-            pass
+            state = page.evaluate("() => [document.readyState, document.body ? document.body.dataset.kitReady :"
+                                  " null, document.body ? document.body.innerText.slice(0, 160) : '']")
+            missing.append(f"session {i}: {state}")
     all_rendered = time.perf_counter() - start
+    for line in missing:  # what a page that never drew showed, to tell a server stall from a page fault
+        print("  not rendered:", line)
     errors = sum(page.locator(".voila-error").count() > 0 for page in pages)
     rss = server.kernel_rss_mb()
     for context in contexts:
@@ -135,44 +139,51 @@ def culled(server: VoilaServer, pool_kernels: set[int], limit: float = 180) -> d
             "pool_kernels": len(pool_kernels), "kernels_now": now}
 
 
+def print_loads(browser, root: Path, apps: list[str], args) -> None:
+    """Time every app cold and preheated (``measure``) and print the table."""
+    rows: dict[str, dict[str, float]] = {}
+    servers = {"cold": VoilaServer(root=root, extra=["--VoilaConfiguration.preheat_kernel=False"]),
+               "preheated": VoilaServer(root=root)}  # voila.json as it is: one warm kernel per notebook
+    try:
+        for server in servers.values():
+            server.wait_until_idle()  # every pool has run its notebook
+        loads = measure(browser, servers, [BUTTON, BUTTON_LITE, *apps], args.loads)
+        for (mode, nb), times in loads.items():
+            rows.setdefault(nb, {})[mode] = statistics.median(times)
+    finally:
+        for server in servers.values():
+            server.stop()
+    floor = rows[BUTTON]["cold"]
+    for key in [(mode, nb) for mode in servers for nb in (BUTTON, BUTTON_LITE, "explorer.ipynb")]:
+        print(f"{key[1]} {key[0]}: " + ", ".join(f"{ms:.0f}" for ms in loads[key]) + " ms")
+    print()
+    print("## Serving: time to first widget (headless Chromium)\n")
+    print(f"`.venv/bin/python bench/bench_serving.py --loads {args.loads} --sessions {args.sessions}` "
+          f"(median of {args.loads} loads each; ratios are to the one-Button notebook, cold, same run)\n")
+    print("| app | cold ms | cold ÷ button | preheated ms | preheated ÷ button (cold) |")
+    print("|---|---:|---:|---:|---:|")
+    for nb, r in rows.items():
+        print(f"| {nb} | {r['cold']:.0f} | {r['cold'] / floor:.2f} | {r['preheated']:.0f} | "
+              f"{r['preheated'] / floor:.2f} |")
+    sys.stdout.flush()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=4)
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--skip-lessons", action="store_true")
+    parser.add_argument("--sessions-only", action="store_true", help="only the concurrent sessions")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     lessons = [] if args.skip_lessons else [lesson["notebook"] for lesson in registry()]
     apps = ["explorer.ipynb", *lessons]
-    rows: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         root = make_root(Path(tmp))
-        servers = {"cold": VoilaServer(root=root, extra=["--VoilaConfiguration.preheat_kernel=False"]),
-                   "preheated": VoilaServer(root=root)}  # voila.json as it is: one warm kernel per notebook
-        try:
-            for server in servers.values():
-                server.wait_until_idle()  # every pool has run its notebook
-            loads = measure(browser, servers, [BUTTON, BUTTON_LITE, *apps], args.loads)
-            for (mode, nb), times in loads.items():
-                rows.setdefault(nb, {})[mode] = statistics.median(times)
-        finally:
-            for server in servers.values():
-                server.stop()
-        floor = rows[BUTTON]["cold"]
-        for key in [(mode, nb) for mode in servers for nb in (BUTTON, BUTTON_LITE, "explorer.ipynb")]:
-            print(f"{key[1]} {key[0]}: " + ", ".join(f"{ms:.0f}" for ms in loads[key]) + " ms")
-        print()
-        print("## Serving: time to first widget (headless Chromium)\n")
-        print(f"`.venv/bin/python bench/bench_serving.py --loads {args.loads} --sessions {args.sessions}` "
-              f"(median of {args.loads} loads each; ratios are to the one-Button notebook, cold, same run)\n")
-        print("| app | cold ms | cold ÷ button | preheated ms | preheated ÷ button (cold) |")
-        print("|---|---:|---:|---:|---:|")
-        for nb, r in rows.items():
-            print(f"| {nb} | {r['cold']:.0f} | {r['cold'] / floor:.2f} | {r['preheated']:.0f} | "
-                  f"{r['preheated'] / floor:.2f} |")
-        sys.stdout.flush()
+        if not args.sessions_only:
+            print_loads(browser, root, apps, args)
         # The deployment's configuration (preheated pools) with a short idle time-out for the culler.
         culling = VoilaServer(root=root, extra=["--MappingKernelManager.cull_idle_timeout=20",
                                                 "--MappingKernelManager.cull_interval=5"])

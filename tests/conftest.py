@@ -109,6 +109,16 @@ def assert_clean(page, watch: PageWatch) -> None:
     assert page.locator(".voila-error").count() == 0, "Voila showed an error cell"
 
 
+BROKEN_CELL = "secret_name_in_traceback = 1\nraise RuntimeError('boom ' + str(secret_name_in_traceback))"
+
+
+def assert_error_line_without_traceback(page) -> None:
+    """What a page shows for ``BROKEN_CELL``: voila.json's one-line instruction, no traceback."""
+    text = page.locator("body").inner_text()
+    assert "Reload the page" in text
+    assert "secret_name_in_traceback" not in text and "Traceback" not in text
+
+
 @pytest.fixture
 def open_app(browser, voila_server):
     """Open a notebook (path relative to notebooks/) in Voila; checks the page after the test."""

@@ -1,0 +1,23 @@
+"""Every app runs on the kit's own front end (``teachkit-lite``): a new notebook without the
+metadata would silently get Voila's five times heavier one."""
+
+import json
+
+import pytest
+
+from widgets import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+TEMPLATE = ROOT / "share" / "jupyter" / "voila" / "templates" / "teachkit-lite"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT / "notebooks")))
+def test_notebook_picks_the_kit_front_end(path):
+    metadata = json.loads(path.read_text())["metadata"]
+    assert metadata.get("voila", {}).get("template") == "teachkit-lite"
+
+
+def test_the_front_end_is_built():
+    assert (TEMPLATE / "static" / "kit.js").stat().st_size > 100_000
+    assert (TEMPLATE / "static" / "mathjax" / "tex-chtml.js").exists()
+    assert json.loads((TEMPLATE / "conf.json").read_text())["base_template"] == "teachkit"
