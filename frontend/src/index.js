@@ -1,6 +1,7 @@
 // The kit's Voila front end. Voila's own (a JupyterLab application) evaluates ~90 scripts before
-// it connects to the kernel; this page needs only a kernel connection, the ipywidgets controls
-// and anywidget, so it loads one script and draws the outputs Voila put in the page.
+// it connects to the kernel; this page needs only a kernel connection, the ipywidgets controls,
+// anywidget and, on pages with LaTeX, MathJax, so it loads one script and draws the outputs
+// Voila put in the page.
 import '@lumino/widgets/style/index.css';
 import '@jupyter-widgets/controls/css/widgets-base.css';
 import { ServerConnection } from '@jupyterlab/services';
@@ -118,7 +119,11 @@ function watchKernel(kernel) {
   });
 }
 
-/** Ask the server to shut the kernel down when the student leaves (as Voila's front end does). */
+/**
+ * Ask the server to shut the kernel down when the student leaves, as Voila's front end does. A
+ * standalone Voila sets no _xsrf cookie and refuses the request (403), so there the culler frees
+ * the kernel; the beacon works where the page shares a Jupyter server's cookie.
+ */
 function shutdownOnLeave(baseUrl, kernel) {
   window.addEventListener('pagehide', () => {
     const data = new FormData();
