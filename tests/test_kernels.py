@@ -48,9 +48,9 @@ def pooled(kernel_id: str) -> asyncio.Future:
     return done
 
 
-def manager(base, tmp_path, **culling):
-    cls = voila_kernel_manager_factory(base, preheat_kernel=True, default_pool_size=0)
-    mgr = cls(parent=FakeVoila(root_dir=str(tmp_path)), cull_idle_timeout=600, cull_interval=60, **culling)
+def manager(base, tmp_path, preheat=True):
+    cls = voila_kernel_manager_factory(base, preheat_kernel=preheat, default_pool_size=0)
+    mgr = cls(parent=FakeVoila(root_dir=str(tmp_path)), cull_idle_timeout=600, cull_interval=60)
     mgr.culled = []
 
     async def shutdown_kernel(kernel_id, *args, **kwargs):
@@ -112,14 +112,7 @@ def test_a_kernel_no_browser_ever_used_is_culled_one_timeout_after_it_left_its_p
 
 
 def test_without_preheating_it_culls_like_jupyter_server(tmp_path):
-    cls = voila_kernel_manager_factory(PoolAwareKernelManager, preheat_kernel=False, default_pool_size=0)
-    mgr = cls(cull_idle_timeout=600)
-    culled = []
-
-    async def shutdown_kernel(kernel_id, *args, **kwargs):
-        culled.append(kernel_id)
-
-    mgr.shutdown_kernel = shutdown_kernel
+    mgr = manager(PoolAwareKernelManager, tmp_path, preheat=False)
     mgr._kernels.update(old=record(HOUR), recent=record(timedelta(seconds=10)))
     run(mgr.cull_kernels())
-    assert culled == ["old"]
+    assert mgr.culled == ["old"]

@@ -38,8 +38,9 @@ class PoolAwareKernelManager(AsyncMappingKernelManager):
         await super().cull_kernels()
 
     async def cull_kernel_if_idle(self, kernel_id):
-        # Voila's subclass has already returned for kernels still in a pool.
-        if kernel_id in self._seen_in_pool and kernel_id not in self.pooled_kernel_ids():
+        # Voila's subclass returns before calling this for a kernel still in a pool, so a kernel
+        # seen in one at the start of the pass has left it since.
+        if kernel_id in self._seen_in_pool:
             self._seen_in_pool.discard(kernel_id)
             self._kernels[kernel_id].last_activity = utcnow()
             self.log.info("Kernel %s has left its pool: its idle time starts now", kernel_id)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 RECORDS = [json.loads(line) for line in (DATA / "papers.jsonl").read_text().splitlines()]
 
 
-def explorer_pool(log_name: str, *extra: str, pools: tuple[str, ...] = ("explorer.ipynb",)) -> VoilaServer:
+def pooled_server(log_name: str, *extra: str, pools: tuple[str, ...] = ("explorer.ipynb",)) -> VoilaServer:
     """Voila with a warm pool of one kernel for each of ``pools`` and none for the other notebooks
     (without a "default" entry Voila gives every other notebook a pool of one)."""
     config = {"default": {"pool_size": 0}, **{nb: {"pool_size": 1} for nb in pools}}
@@ -38,7 +38,7 @@ def kernel_of(server: VoilaServer, notebook: str) -> str:
 
 @pytest.fixture(scope="module")
 def preheated_server(chromium_path):
-    server = explorer_pool("voila-preheat.log")
+    server = pooled_server("voila-preheat.log")
     yield server
     server.stop()
 
@@ -65,7 +65,7 @@ IDLE_POOLS = ("explorer.ipynb", "index.ipynb", "lessons/koopman.ipynb")
 def long_idle_server(chromium_path):
     """Pools for the explorer, the gallery and a lesson, a 5 s cell time-out and a culler at 8 s
     idle, passing every second. The pools fill once, so each test may take one kernel."""
-    server = explorer_pool("voila-preheat-idle.log", "--VoilaExecutor.timeout=5",
+    server = pooled_server("voila-preheat-idle.log", "--VoilaExecutor.timeout=5",
                            "--MappingKernelManager.cull_idle_timeout=8", "--MappingKernelManager.cull_interval=1",
                            "--VoilaKernelManager.fill_delay=3600", pools=IDLE_POOLS)
     wait_for_pool(server, len(IDLE_POOLS))
