@@ -49,6 +49,7 @@ def test_config_is_the_one_in_the_repo():
     assert config["VoilaConfiguration"]["preheat_kernel"] is True
     assert config["VoilaConfiguration"]["default_pool_size"] >= 1
     assert config["VoilaConfiguration"]["multi_kernel_manager_class"] == "widgets.kernels.PoolAwareKernelManager"
+    assert config["KernelManager"]["transport"] == "ipc"
 
 
 def test_errors_show_a_friendly_line_not_a_traceback(browser, culling_server):
