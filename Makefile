@@ -15,7 +15,9 @@ help:
 	@echo "make data   - rebuild data/papers.jsonl from the raw page"
 	@echo "make bench  - run the benchmarks (results go in bench/RESULTS.md by hand)"
 
-$(STAMP): pyproject.toml
+# Installing copies the Voila templates (share/) into .venv/share/jupyter: reinstall when they
+# change, so that plain `voila` and a Jupyter server draw with the same files as `make app`.
+$(STAMP): pyproject.toml $(shell find share -type f)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

@@ -1,9 +1,11 @@
 """Serve the kit's notebooks with Voila, with the project's configuration.
 
-``make app``, the browser tests and a deployment all start Voila through ``voila_command`` so they
-share one configuration: ``voila.json`` at the project root (template, stripped sources, hidden
-tracebacks, kernel culling) and the ``teachkit`` templates under ``share/jupyter`` (Font Awesome
-served locally, so nothing is fetched from the internet).
+``make app``, the browser tests and the ``paper-explorer-kit`` command all start Voila through
+``voila_command`` so they share one configuration: ``voila.json`` (template, stripped sources, hidden
+tracebacks, kernel culling), read by Voila from the working directory ``ROOT``. The ``teachkit``
+templates are installed with the package into ``<prefix>/share/jupyter/voila/templates``; from a
+checkout its own ``share/jupyter`` comes first, so edits to the templates need no reinstall.
+``server_config`` applies the same file to a Jupyter server (JupyterLab, a hub's single-user servers).
 """
 
 from __future__ import annotations
@@ -14,28 +16,46 @@ import socket
 import subprocess
 import sys
 import time
+import json
 import urllib.request
 from pathlib import Path
 
-from . import ROOT
+from . import NOTEBOOKS, ROOT
 
-SHARE = ROOT / "share" / "jupyter"
+SHARE = ROOT / "share" / "jupyter"  # only in a checkout: the templates' source
+CONFIG = ROOT / "voila.json"
+APP_ONLY = {"Voila"}  # sections of voila.json that configure the standalone app, not a Jupyter server
 
 
 def voila_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment Voila needs: the project's templates first on ``JUPYTER_PATH``."""
+    """The environment Voila runs in: from a checkout, its templates first on ``JUPYTER_PATH``."""
     env = dict(os.environ if base is None else base)
-    paths = [str(SHARE)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
-    env["JUPYTER_PATH"] = os.pathsep.join(paths)
+    if SHARE.is_dir():
+        paths = [str(SHARE)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+        env["JUPYTER_PATH"] = os.pathsep.join(paths)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
 
 
+def server_config(c, path: Path = CONFIG) -> None:
+    """Apply voila.json to a Jupyter server's traitlets config ``c`` (in a ``jupyter_server_config.py``):
+    the Voila server extension's template, stripped sources and hidden tracebacks, the executor's
+    time-outs and messages, and the kernel culling. The standalone app's own section is left out, and
+    so is its pooling: a Jupyter server has no warm kernels."""
+    for section, values in json.loads(path.read_text()).items():
+        if section in APP_ONLY:
+            continue
+        if section == "VoilaConfiguration":
+            values = {k: v for k, v in values.items()
+                      if k not in {"preheat_kernel", "default_pool_size", "multi_kernel_manager_class"}}
+        c[section].update(values)
+
+
 def voila_command(port: int = 8866, ip: str = "127.0.0.1", extra: list[str] | None = None,
                   root: Path | None = None) -> list[str]:
-    """The command line that serves ``notebooks/`` (run it with ``cwd=ROOT`` to pick up voila.json)."""
+    """The command line that serves the notebooks (run it with ``cwd=ROOT`` to pick up voila.json)."""
     return [
-        sys.executable, "-m", "voila", str(root or ROOT / "notebooks"),
+        sys.executable, "-m", "voila", str(root or NOTEBOOKS),
         f"--port={port}", f"--Voila.ip={ip}", "--no-browser", *(extra or []),
     ]
 
