@@ -16,20 +16,13 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets as W
 import traitlets
 
 
-@dataclass(frozen=True)
-class Step:
-    """One narrated stop of a tour: a title, what to look at (HTML allowed), control settings."""
-
-    title: str
-    text: str
-    settings: Mapping[str, Any] = field(default_factory=dict)
+from widgets.lessons.text import Step  # noqa: E402 - one Step for the text files and the tour
 
 
 class Tour(W.VBox):
@@ -47,6 +40,7 @@ class Tour(W.VBox):
         *,
         title: str = "Guided tour",
         on_step: Callable[[int, Step], None] | None = None,
+        apply: Callable[[Mapping[str, Any]], None] | None = None,
         **kwargs,
     ):
         if not steps:
@@ -57,6 +51,7 @@ class Tour(W.VBox):
         if unknown and on_step is None:
             raise ValueError(f"tour steps set unknown controls: {sorted(unknown)}")
         self._on_step = on_step
+        self._apply = apply
         self.back = W.Button(description="Back", icon="arrow-left", layout=W.Layout(width="90px"))
         self.next = W.Button(description="Next", icon="arrow-right", button_style="primary",
                              layout=W.Layout(width="90px"))
@@ -87,8 +82,11 @@ class Tour(W.VBox):
     def apply(self, index: int | None = None) -> None:
         """Set the controls as step ``index`` (default: the current one) says."""
         step = self.steps[self.index if index is None else index]
-        for name, value in step.settings.items():
-            if name in self.controls:
+        settings = {k: v for k, v in step.settings.items() if k in self.controls}
+        if self._apply is not None:
+            self._apply(settings)  # e.g. a lesson's set_values: one redraw for the whole step
+        else:
+            for name, value in settings.items():
                 self.controls[name].value = value
         if self._on_step is not None:
             self._on_step(self.index, step)

@@ -14,7 +14,7 @@ def lesson():
 
 
 def eigs(lesson):
-    return np.array(lesson.fig.data[EIGS].x) + 1j * np.array(lesson.fig.data[EIGS].y)
+    return np.array(lesson.figure.data[EIGS].x) + 1j * np.array(lesson.figure.data[EIGS].y)
 
 
 def test_default_is_dmd_on_the_linear_system(lesson):
@@ -22,24 +22,24 @@ def test_default_is_dmd_on_the_linear_system(lesson):
     assert set(lesson.controls) == {"system", "dictionary", "mu", "lam", "dt", "noise", "snapshots"}
     np.testing.assert_allclose(sorted(eigs(lesson).real), sorted([np.exp(-0.75), np.exp(-0.15)]),
                                atol=1e-10)
-    assert max(lesson.fig.data[EIGS].marker.color) < -12  # log10 residual: exact
-    assert np.exp(-0.15) in lesson.fig.data[TRUE].x
+    assert max(lesson.figure.data[EIGS].marker.color) < -12  # log10 residual: exact
+    assert np.exp(-0.15) in lesson.figure.data[TRUE].x
 
 
 def test_dictionary_and_system_redraw_in_place(lesson):
-    c, d = lesson.controls, lesson.fig.data
-    fig_id = id(lesson.fig)
+    c, d = lesson.controls, lesson.figure.data
+    fig_id = id(lesson.figure)
     c["system"].value = "nonlinear"
     ev = eigs(lesson)
-    assert id(lesson.fig) == fig_id and len(ev) == 2
+    assert id(lesson.figure) == fig_id and len(ev) == 2
     assert np.min(np.abs(ev - np.exp(-0.15))) < 1e-10          # x: exact
     assert np.min(np.abs(ev - np.exp(-0.75))) > 1e-3           # y: spurious
     assert sorted(d[EIGS].marker.color)[-1] > -3               # ...and flagged by its residual
-    assert "spurious?" in lesson.table.value
+    assert "spurious?" in lesson.readout.value
     c["dictionary"].value = "{x, y, x²}"
     np.testing.assert_allclose(sorted(eigs(lesson).real),
                                sorted(np.exp([-0.15, -0.75, -0.3])), atol=1e-10)
-    assert "spurious?" not in lesson.table.value
+    assert "spurious?" not in lesson.readout.value
     c["dictionary"].value = "{x, y, x², y²}"
     assert len(eigs(lesson)) == 4 and sum(v > -3 for v in d[EIGS].marker.color) == 1
     # phase portrait: invariant curve y = c x^2 with c = lam / (lam - 2 mu) = -1.5 / -0.9
@@ -47,7 +47,7 @@ def test_dictionary_and_system_redraw_in_place(lesson):
 
 
 def test_sliders_move_the_true_values_and_noise_raises_residuals(lesson):
-    c, d = lesson.controls, lesson.fig.data
+    c, d = lesson.controls, lesson.figure.data
     c["system"].value, c["dictionary"].value = "nonlinear", "{x, y, x²}"
     c["mu"].value, c["dt"].value = -0.5, 0.2
     assert np.exp(-0.1) == pytest.approx(d[TRUE].x[0])
@@ -56,7 +56,7 @@ def test_sliders_move_the_true_values_and_noise_raises_residuals(lesson):
     c["noise"].value = 0.01
     assert min(d[EIGS].marker.color) > -4
     c["snapshots"].value = 5
-    assert "5 snapshot pairs" in lesson.table.value
+    assert "5 snapshot pairs" in lesson.readout.value
     assert len(d[TRAJ].x) > 0 and len(d[STARTS].x) == 1  # 5 pairs fit in one 10-step trajectory
 
 
@@ -70,7 +70,7 @@ def test_tour_applies_every_step(lesson):
                 else lesson.controls[name].value == value
     assert 4 <= len(lesson.tour.steps) <= 8
     lesson.tour.go(3)  # {x, y, x², y²} on the nonlinear system: one red eigenvalue
-    assert sum(v > -3 for v in lesson.fig.data[EIGS].marker.color) == 1
+    assert sum(v > -3 for v in lesson.figure.data[EIGS].marker.color) == 1
 
 
 def test_quiz_right_and_wrong_answers(lesson):

@@ -173,6 +173,25 @@ def resdmd_residual(G, A, L, lam: complex, v) -> float:
     return float(np.sqrt(max(num, 0.0) / den))
 
 
+def edmd(psi_x, psi_y):
+    """EDMD with a residual for every eigenpair, from the dictionary evaluated on the snapshots.
+
+    ``psi_x``, ``psi_y``: (M, K) matrices, row m holding the K dictionary functions at x_m and at
+    y_m = F(x_m). Returns ``K`` (the K x K matrix with ``psi_x @ K ≈ psi_y``), its eigenvalues
+    (largest modulus first), eigenvectors (columns v: candidate eigenfunction g = Psi v) and the
+    residuals ||Psi_Y v - lam Psi_X v|| / ||Psi_X v|| (ResDMD).
+    """
+    K = np.linalg.lstsq(psi_x, psi_y, rcond=None)[0]          # least squares: Psi_X K = Psi_Y
+    eigenvalues, eigenvectors = np.linalg.eig(K)
+    order = np.argsort(-np.abs(eigenvalues), kind="stable")
+    eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
+    g_x = psi_x @ eigenvectors                                   # each g = Psi v on the x's ...
+    g_y = psi_y @ eigenvectors                                   # ... and one step later
+    with np.errstate(divide="ignore", invalid="ignore"):
+        residuals = np.linalg.norm(g_y - g_x * eigenvalues, axis=0) / np.linalg.norm(g_x, axis=0)
+    return K, eigenvalues, eigenvectors, residuals
+
+
 class EDMD:
     """Extended DMD on a named dictionary, with ResDMD residuals of every eigenpair.
 
@@ -193,16 +212,7 @@ class EDMD:
         self.G_ = psi_x.T @ psi_x / m
         self.A_ = psi_x.T @ psi_y / m
         self.L_ = psi_y.T @ psi_y / m
-        self.K_ = np.linalg.lstsq(psi_x, psi_y, rcond=None)[0]
-        eigvals, eigvecs = np.linalg.eig(self.K_)
-        order = np.argsort(-np.abs(eigvals), kind="stable")
-        self.eigenvalues_ = eigvals[order]
-        self.eigenvectors_ = eigvecs[:, order]
-        gx = psi_x @ self.eigenvectors_
-        gy = psi_y @ self.eigenvectors_
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.residuals_ = (np.linalg.norm(gy - gx * self.eigenvalues_, axis=0)
-                               / np.linalg.norm(gx, axis=0))
+        self.K_, self.eigenvalues_, self.eigenvectors_, self.residuals_ = edmd(psi_x, psi_y)
         self.labels_ = DICTIONARIES[self.dictionary][1]
         return self
 

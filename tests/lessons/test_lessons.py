@@ -1,0 +1,140 @@
+"""Checks every lesson shares, parametrised over the registry: it stands on the lesson base, its text
+file loads, its drawing works on a plain ``go.Figure``, its notebook has "Under the hood" and "Try it
+yourself" sections that match the package, and its exercise rejects plausible wrong answers.
+
+A new lesson gets all of these by being in ``widgets.lessons.ORDER``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from plotly.utils import PlotlyJSONEncoder
+
+from widgets import ROOT
+from widgets.lessons import ORDER, registry
+from widgets.lessons.base import Lesson, LessonDisplay
+
+SLUGS = [lesson["slug"] for lesson in registry()]
+
+
+def lesson_class(slug: str) -> type[Lesson]:
+    module = importlib.import_module(f"widgets.lessons.{slug}_view")
+    found = [c for c in vars(module).values()
+             if isinstance(c, type) and issubclass(c, Lesson) and c is not Lesson and c.__module__ == module.__name__]
+    assert len(found) == 1, f"{slug}_view should define one Lesson subclass, found {found}"
+    return found[0]
+
+
+def notebook_cells(slug: str) -> list[dict]:
+    nb = json.loads((ROOT / "notebooks" / "lessons" / f"{slug}.ipynb").read_text())
+    return [dict(c, text="".join(c["source"])) for c in nb["cells"]]
+
+
+def tagged(cells, tag):
+    found = [c for c in cells if tag in c["metadata"].get("tags", [])]
+    assert len(found) == 1, f"expected one cell tagged {tag!r}, found {len(found)}"
+    return found[0]
+
+
+@pytest.fixture(scope="module", params=SLUGS)
+def lesson(request):
+    return lesson_class(request.param)()
+
+
+def test_every_lesson_is_registered():
+    assert SLUGS == ORDER
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_view_stands_on_the_base(slug):
+    cls = lesson_class(slug)
+    assert cls.slug == slug and issubclass(cls.Display, LessonDisplay)
+    assert cls.CONTROLS, "a lesson has controls"
+    # the view is thin: everything shared lives in base.py
+    lines = len(inspect.getsource(importlib.import_module(f"widgets.lessons.{slug}_view")).splitlines())
+    assert lines < 250, f"{slug}_view.py has {lines} lines"
+
+
+def test_the_drawing_works_on_a_plain_figure(lesson):
+    """scikit-learn's Display split: compute once, draw on a go.Figure without any widget."""
+    display = lesson.Display(lesson.result, lesson.values())
+    fig = display.plot()
+    assert type(fig) is go.Figure and len(fig.data) == len(lesson.figure.data)
+    # the same traces as the live figure, drawn from the same result
+    for plain, live in zip(fig.data, lesson.figure.data):
+        assert plain.meta == live.meta
+        plain, live = plain.to_plotly_json(), live.to_plotly_json()
+        live.pop("uid", None)
+        assert json.dumps(plain, cls=PlotlyJSONEncoder, sort_keys=True) == \
+            json.dumps(live, cls=PlotlyJSONEncoder, sort_keys=True)
+
+
+def test_a_tour_step_redraws_once(lesson, monkeypatch):
+    """A step that moves several controls computes and draws once (the debounced path)."""
+    draws = []
+    original = lesson.Display.draw
+    monkeypatch.setattr(lesson.Display, "draw", lambda self, fig: (draws.append(1), original(self, fig)))
+    lesson.tour.go(0)
+    start = lesson.values()
+    moves = [sum(start[k] != v for k, v in s.settings.items()) for s in lesson.tour.steps]
+    step = int(np.argmax(moves))
+    assert moves[step] >= 2, "no tour step moves two controls: nothing to coalesce"
+    draws.clear()
+    lesson.tour.go(step)
+    assert len(draws) == 1
+    lesson.tour.go(0)
+
+
+def test_url_state_round_trip(lesson):
+    lesson.tour.go(len(lesson.tour.steps) - 1)
+    query, values = lesson.query(), lesson.values()
+    fresh = type(lesson)()
+    assert fresh.apply_query(query) == []
+    assert fresh.values() == values and fresh.tour.index == lesson.tour.index
+    assert fresh.apply_query("no_such_control=1") == ["no_such_control"]
+    lesson.tour.go(0)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_notebook_shows_the_code_under_the_hood(slug):
+    cells = notebook_cells(slug)
+    headings = [c["text"].splitlines()[0] for c in cells if c["cell_type"] == "markdown" and c["text"]]
+    assert "## Under the hood" in headings and "## Try it yourself" in headings
+    hood = tagged(cells, "hood")["text"]
+    call = hood.strip().splitlines()[-1]
+    assert call.startswith(f"under_the_hood({slug}.")
+    fn = getattr(importlib.import_module(f"widgets.lessons.{slug}"), call.split(".", 1)[1].rstrip(")"))
+    assert inspect.getsource(fn).strip() in hood, "the notebook's copy differs from the package: " \
+        "run tools/lesson_sections.py again"
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_notebook_exercise_matches_the_package(slug):
+    exercise = importlib.import_module(f"widgets.lessons.{slug}_exercise").EXERCISE
+    cells = notebook_cells(slug)
+    assert exercise.stub in tagged(cells, "exercise-stub")["text"]
+    assert tagged(cells, "exercise-check")["text"].strip() == f"EXERCISE.check({exercise.name})"
+    solution = tagged(cells, "solution")
+    assert exercise.solution_source() in solution["text"]
+    assert solution["metadata"]["jupyter"]["source_hidden"] is True   # collapsed in JupyterLab
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_exercise_accepts_the_reference_and_rejects_plausible_mistakes(slug):
+    module = importlib.import_module(f"widgets.lessons.{slug}_exercise")
+    exercise = module.EXERCISE
+    assert exercise.check(exercise.reference).ok, exercise.check(exercise.reference).message
+    assert len(module.MISTAKES) >= 2
+    for what, wrong in module.MISTAKES.items():
+        result = exercise.check(wrong)
+        assert not result.ok, f"the checker accepted a function that {what}"
+        assert "\n" not in result.message and len(result.message) < 400
+    namespace = {}
+    exec(exercise.stub, {"np": np}, namespace)
+    assert "not written yet" in exercise.check(namespace[exercise.name]).message

@@ -1,0 +1,323 @@
+"""The lesson base: everything a lesson view shares, so that a lesson supplies only its own parts.
+
+A lesson view (``<slug>_view.py``) is two small classes::
+
+    class KoopmanDisplay(LessonDisplay):          # drawing only: plotly, no widgets
+        @classmethod
+        def figure(cls) -> go.Figure:              # empty traces (each with a key) and the layout
+            fig = make_subplots(...)
+            add(fig, "eigs", go.Scatter(...), row=1, col=1)
+            return fig
+
+        def draw(self, fig) -> None:               # update the traces from self.result
+            trace(fig, "eigs").update(x=self.result.ev.real, ...)
+
+        def readout(self) -> str:                  # optional HTML under the figure
+            return "<table>...</table>"
+
+    class KoopmanLesson(Lesson):
+        slug = "koopman"
+        CONTROLS = {"mu": Slider(-1, 0.2, 0.05, -0.3, "μ (x rate)"), ...}
+        Display = KoopmanDisplay
+
+        def compute(self, mu, lam, ...):           # calls the numpy module
+            return kp.lesson_state(mu, lam, ...)
+
+        def facts(self) -> dict:                   # numbers quoted by the tour and questions
+            return {"third": np.exp(-0.3)}
+
+and its words live in ``<slug>.yaml`` (``widgets.lessons.text``). Following scikit-learn's Display
+split (``ConfusionMatrixDisplay``), a ``LessonDisplay`` holds one compute result and ``plot()``
+draws it on a plain ``go.Figure``, so a lesson's drawing is testable without widgets.
+
+The base builds the controls from their specs, observes them, recomputes and redraws through one
+path (``redraw``: ``compute`` is memoised on the values it takes, the draw runs inside
+``hold_sync`` and ``batch_update``), coalesces several control changes into one redraw (``holding``;
+a tour step that moves four controls redraws once), keeps the browser's copy of the figure in step
+(``_repr_mimebundle_``, ``publish``), finds traces by key (``trace``), wires the tour and the quiz
+from the text file and lays everything out. ``state()`` / ``apply_query()`` read and write the
+controls as a URL query, so a teacher can link to a lesson at a given step.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import OrderedDict
+from contextlib import contextmanager
+from typing import Any, ClassVar, Mapping
+from urllib.parse import parse_qsl, urlencode
+
+import ipywidgets as W
+import plotly.graph_objects as go
+
+from widgets.compat import sync_figure
+from widgets.teaching import Question, Quiz, Tour
+
+from . import text as lesson_text
+from .controls import Choice, Control, Pick, Slider, Toggle
+
+# ----------------------------------------------------------------------------- figures by key
+
+
+def add(fig: go.Figure, key: str, trace, row: int | None = None, col: int | None = None) -> None:
+    """Add ``trace`` to ``fig`` under ``key`` (kept in the trace's ``meta``; plotly rewrites uids)."""
+    trace.meta = key
+    if row is None:
+        fig.add_trace(trace)
+    else:
+        fig.add_trace(trace, row=row, col=col)
+
+
+def trace(fig: go.Figure, key: str):
+    """The trace added under ``key``."""
+    for t in fig.data:
+        if t.meta == key:
+            return t
+    raise KeyError(f"no trace {key!r} in this figure (keys: {[t.meta for t in fig.data]})")
+
+
+def set_title(fig: go.Figure, index: int, text: str) -> None:
+    """Set the title of subplot ``index`` (0-based, in ``make_subplots`` order)."""
+    fig.layout.annotations[index].text = text
+
+
+class LessonDisplay:
+    """One compute result and the drawing of it (see the module docstring).
+
+    ``result`` is what the lesson's ``compute`` returned, ``values`` the control values it was
+    computed for (drawing-only controls, such as which curves to show, are among them).
+    """
+
+    def __init__(self, result: Any, values: Mapping[str, Any]):
+        self.result = result
+        self.values = dict(values)
+
+    @classmethod
+    def figure(cls) -> go.Figure:
+        raise NotImplementedError
+
+    def draw(self, fig: go.Figure) -> None:
+        raise NotImplementedError
+
+    def readout(self) -> str:
+        """HTML shown under the figure ("" for none)."""
+        return ""
+
+    @classmethod
+    def has_readout(cls) -> bool:
+        return cls.readout is not LessonDisplay.readout
+
+    def plot(self, fig: go.Figure | None = None) -> go.Figure:
+        """Draw on ``fig`` (a new ``figure()`` if None) and return it."""
+        fig = self.figure() if fig is None else fig
+        with fig.batch_update():
+            self.draw(fig)
+        return fig
+
+
+# ----------------------------------------------------------------------------- controls
+
+
+def build_control(spec: Control, value: Any, label_width: str) -> W.ValueWidget:
+    """The ipywidget for a control spec, set to ``value``."""
+    style = {"description_width": label_width}
+    layout = W.Layout(width=spec.width)
+    common = dict(description=spec.label, style=style, layout=layout)
+    if isinstance(spec, Pick):
+        return W.SelectionSlider(options=list(spec.options), value=value, continuous_update=False,
+                                 **common)
+    if isinstance(spec, Choice):
+        return W.Dropdown(options=list(spec.options), value=value, **common)
+    if isinstance(spec, Slider):
+        cls = W.IntSlider if spec.integer else W.FloatSlider
+        extra = {"readout_format": spec.fmt} if spec.fmt else {}
+        return cls(min=spec.min, max=spec.max, step=spec.step, value=value,
+                   continuous_update=False, **extra, **common)
+    if isinstance(spec, Toggle):
+        return W.Checkbox(value=value, indent=False, **common)
+    raise TypeError(f"unknown control spec {spec!r}")
+
+
+CSS = """<style>
+.kit-lesson .kit-control {margin: 2px 12px 2px 0;}
+.reveal .kit-lesson {max-height: 86vh; overflow: auto;}
+.reveal .kit-lesson > * {flex-shrink: 0;}
+</style>"""
+
+
+class Lesson(W.VBox):
+    """The shared view of every lesson: controls, tour, one figure, readout, quiz.
+
+    Subclasses set ``slug``, ``CONTROLS`` (name -> spec), ``Display`` and ``compute``; optionally
+    ``COLUMNS`` (lists of control names shown as columns; default one wrapping row),
+    ``LABEL_WIDTH``, ``facts()`` and ``update_controls(values)`` (e.g. to disable controls).
+    Keyword arguments set initial control values.
+    """
+
+    slug: ClassVar[str]
+    CONTROLS: ClassVar[dict[str, Control]]
+    COLUMNS: ClassVar[list[list[str]] | None] = None
+    LABEL_WIDTH: ClassVar[str] = "initial"
+    Display: ClassVar[type[LessonDisplay]]
+    MEMO_SIZE: ClassVar[int] = 64
+
+    def __init__(self, **values):
+        unknown = set(values) - set(self.CONTROLS)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no control(s) {sorted(unknown)}")
+        self.controls: dict[str, W.ValueWidget] = {
+            name: build_control(spec, values.get(name, spec.value), self.LABEL_WIDTH)
+            for name, spec in self.CONTROLS.items()
+        }
+        for control in self.controls.values():
+            control.add_class("kit-control")
+        self._memo: OrderedDict = OrderedDict()
+        self._hold_depth = 0
+        self._pending = False
+        params = inspect.signature(self.compute).parameters.values()
+        self._takes_all = any(p.kind is p.VAR_KEYWORD for p in params)
+        self._compute_keys = [p.name for p in params if p.kind is not p.VAR_KEYWORD]
+
+        self.text = lesson_text.load(lesson_text.path_for(self.slug), self.CONTROLS, self.facts())
+        self.update_controls(self.values())
+        self.result = self._compute(self.values())
+        display = self.Display(self.result, self.values())
+        self.figure = go.FigureWidget(display.plot())
+        self.figures = {"main": self.figure}
+        self.readout = W.HTML(display.readout(), layout=W.Layout(min_height="2em"))
+        self.readout.add_class("kit-readout-box")
+        self.tour = Tour(self.text.steps, self.controls, title=self.text.tour_title,
+                         apply=self.set_values, layout=W.Layout(margin="6px 0"))
+        self.quiz = Quiz([Question(q.prompt, q.answer, choices=q.choices, tolerance=q.tolerance,
+                                   relative=q.relative, solution=q.solution, hint=q.hint)
+                          for q in self.text.questions], title=self.text.questions_title)
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+
+        parts = [W.HTML(CSS, layout=W.Layout(display="none")), self._control_box(), self.tour,
+                 self.figure]
+        if self.Display.has_readout():
+            parts.append(self.readout)
+        super().__init__(parts + [self.quiz])
+        self.add_class("kit-lesson")
+        self.add_class(f"kit-lesson-{self.slug.replace('_', '-')}")
+
+    # ------------------------------------------------------------------ what a lesson supplies
+    def compute(self, **values) -> Any:
+        raise NotImplementedError
+
+    def facts(self) -> dict[str, Any]:
+        """Numbers the lesson's text quotes as ``{{name}}``."""
+        return {}
+
+    def update_controls(self, values: Mapping[str, Any]) -> None:
+        """Called before each compute: adjust controls (e.g. disable some) for ``values``."""
+
+    # ------------------------------------------------------------------ layout
+    def _control_box(self) -> W.Box:
+        if self.COLUMNS:
+            return W.HBox([W.VBox([self.controls[n] for n in column]) for column in self.COLUMNS],
+                          layout=W.Layout(flex_flow="row wrap"))
+        return W.HBox(list(self.controls.values()),
+                      layout=W.Layout(flex_flow="row wrap", align_items="center"))
+
+    # ------------------------------------------------------------------ the one redraw path
+    def values(self) -> dict[str, Any]:
+        """The current control values."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def _compute(self, values: Mapping[str, Any]) -> Any:
+        args = dict(values) if self._takes_all else {k: values[k] for k in self._compute_keys}
+        key = tuple(sorted(args.items()))
+        try:
+            hit = self._memo.pop(key)
+        except (KeyError, TypeError):
+            hit = self.compute(**args)
+        try:
+            self._memo[key] = hit
+            while len(self._memo) > self.MEMO_SIZE:
+                self._memo.popitem(last=False)
+        except TypeError:  # unhashable values: no memo
+            pass
+        return hit
+
+    def redraw(self) -> None:
+        """Recompute for the current values and redraw the figure and readout in place."""
+        if self._hold_depth:
+            self._pending = True
+            return
+        values = self.values()
+        self.update_controls(values)
+        self.result = self._compute(values)
+        display = self.Display(self.result, values)
+        with self.hold_sync(), self.figure.batch_update():
+            display.draw(self.figure)
+        if self.Display.has_readout():
+            self.readout.value = display.readout()
+
+    def _on_change(self, change) -> None:
+        self.redraw()
+
+    @contextmanager
+    def holding(self):
+        """Change several controls, redraw once at the end."""
+        self._hold_depth += 1
+        try:
+            yield
+        finally:
+            self._hold_depth -= 1
+            if not self._hold_depth and self._pending:
+                self._pending = False
+                self.redraw()
+
+    def set_values(self, values: Mapping[str, Any]) -> None:
+        """Set several controls as the student would, with one redraw."""
+        with self.holding():
+            for name, value in values.items():
+                self.controls[name].value = value
+
+    # ------------------------------------------------------------------ figure sync, traces
+    def trace(self, key: str):
+        return trace(self.figure, key)
+
+    def publish(self) -> None:
+        """Make the browser's copy of the figure equal the Python one (after changes made before
+        a front end connected, e.g. from a URL)."""
+        sync_figure(self.figure)
+
+    def _repr_mimebundle_(self, **kwargs):
+        # A FigureWidget inside a box never runs its own _repr_mimebundle_, which is where plotly
+        # copies its current traces into the synced state: do it here for every figure.
+        self.publish()
+        return super()._repr_mimebundle_(**kwargs)
+
+    # ------------------------------------------------------------------ URL state
+    def state(self) -> dict[str, Any]:
+        """The controls that differ from their defaults (what a link must carry)."""
+        return {k: v for k, v in self.values().items() if v != self.CONTROLS[k].value}
+
+    def query(self) -> str:
+        return urlencode({**self.state(), **({"step": self.tour.index + 1} if self.tour.index else {})})
+
+    def apply_query(self, query: str) -> list[str]:
+        """Set controls (and the tour step, ``step=N``) from a URL query; returns what was ignored.
+
+        Unknown names and values a control cannot take are skipped: a shared link never breaks
+        the page.
+        """
+        ignored, values, step = [], {}, None
+        for name, raw in parse_qsl(query.lstrip("?")):
+            if name == "step" and raw.isdigit():
+                step = int(raw) - 1
+            elif name in self.CONTROLS:
+                try:
+                    values[name] = self.CONTROLS[name].parse(raw)
+                except ValueError:
+                    ignored.append(name)
+            else:
+                ignored.append(name)
+        with self.holding():
+            if step is not None:
+                self.tour.go(step)
+            self.set_values(values)
+        return ignored
