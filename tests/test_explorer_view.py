@@ -275,6 +275,20 @@ def test_lesson_link_on_card(ex, corpus):
     assert f'href="lessons/{lesson["slug"]}.ipynb"' in ex.card_html.value
 
 
+def test_partial_lesson_links_say_what_the_lesson_leaves_out(ex, corpus):
+    """A link marked partial in data/papers.jsonl shows its one line on the card; a full one none."""
+    partial = corpus[corpus["lesson_notes"].notna()]
+    assert set(partial["id"]) >= {"hyper-sd-trajectory-segmented-consistency-model",
+                                  "contextual-bandits-in-payment-processing-non"}
+    for pid, notes in zip(partial["id"], partial["lesson_notes"]):
+        assert set(notes) <= set(corpus.loc[corpus["id"] == pid, "lessons"].iloc[0])
+        ex.open_paper(pid)
+        for line in notes.values():
+            assert "partial: " + html.escape(line) in ex.card_html.value
+    ex.open_paper("limits-and-powers-of-koopman-learning")
+    assert "kx-lesson" in ex.card_html.value and "partial:" not in ex.card_html.value
+
+
 def test_titles_with_markup_are_escaped(corpus):
     frame = corpus.copy()
     frame.loc[0, "title"] = "<script>alert('x')</script> Diffusion & <b>bold</b>"

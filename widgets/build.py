@@ -118,7 +118,7 @@ def parse_page(text: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def load_annotations(path: Path = ANNOTATIONS) -> dict:
-    """Hand-written per-paper fields (topics, key_idea, lessons), keyed by paper id."""
+    """Hand-written per-paper fields (topics, key_idea, lessons, lesson_notes), keyed by paper id."""
     if not path.exists():
         return {}
     return json.loads(path.read_text(encoding="utf-8"))
@@ -148,6 +148,8 @@ def build_records(raw_text: str, annotations: dict | None = None) -> list[dict]:
                 "lessons": note.get("lessons", []),
             }
         )
+        if note.get("lesson_notes"):   # slug -> what a partial lesson does not cover (one line)
+            records[-1]["lesson_notes"] = note["lesson_notes"]
     return records
 
 

@@ -32,7 +32,7 @@ from .build import slugify
 PAPERS = DATA / "papers.jsonl"
 TOPICS = DATA / "topics.json"
 COLUMNS = ["id", "title", "abstract", "code_url", "source", "topics", "key_idea", "lessons",
-           "authors", "published", "url"]
+           "authors", "published", "url", "lesson_notes"]
 
 
 class CorpusError(ValueError):

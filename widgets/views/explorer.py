@@ -792,9 +792,13 @@ class Explorer(W.VBox):
         code = safe_url(rec.get("code_url"))
         links.append(f'<a href="{html.escape(code)}" target="_blank" rel="noopener">Code ↗</a>' if code
                      else '<span class="kx-muted">no code link</span>')
+        notes = rec.get("lesson_notes") if isinstance(rec.get("lesson_notes"), dict) else {}
         for lesson in self.lessons.get(self.ids[i], []):
+            partial = notes.get(lesson.get("slug", ""))
             links.append(f'<a class="kx-lesson" href="{html.escape(lesson["notebook"])}" target="_blank">'
-                         f'▶ Lesson: {html.escape(lesson.get("title", lesson.get("slug", "")))}</a>')
+                         f'▶ Lesson: {html.escape(lesson.get("title", lesson.get("slug", "")))}</a>'
+                         + (f'<span class="kx-muted kx-partial"> (partial: {html.escape(str(partial))})</span>'
+                            if partial else ""))
         authors = [str(a) for a in _as_list(rec.get("authors"))]
         byline = ('<div class="kx-muted">' + html.escape(", ".join(authors[:6]) + (" et al." if len(authors) > 6
                                                                                  else "")) + "</div>"
