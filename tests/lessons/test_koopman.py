@@ -111,6 +111,34 @@ def test_paper_quadratic_form_equals_the_norm_ratio():
         assert kp.resdmd_residual(exact.G_, exact.A_, exact.L_, lam, exact.eigenvectors_[:, i]) < 1e-6
 
 
+def spiral_snapshots(n=200, radius=0.9, angle=0.7, seed=0):
+    """Snapshots of the linear map x -> r R(angle) x: complex eigenvalues r e^{±i angle}."""
+    rng = np.random.default_rng(seed)
+    M = radius * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    X = rng.uniform(-1, 1, (n, 2))
+    return X, X @ M.T
+
+
+def test_residuals_on_a_spiral_with_complex_eigenvalues():
+    """Every other test system has real eigenvalues, where conj(lam) = lam hides a swapped
+    conjugate. On a spiral the true pairs are r e^{±i angle}: both residual forms must be ~0 for
+    them, and equal to the directly computed norm ratio for a wrong eigenvalue."""
+    X, Y = spiral_snapshots()
+    model = kp.EDMD("{x, y}").fit(X, Y)
+    np.testing.assert_allclose(sorted(model.eigenvalues_.imag), [-0.9 * np.sin(0.7), 0.9 * np.sin(0.7)],
+                               atol=1e-12)
+    np.testing.assert_allclose(np.abs(model.eigenvalues_), 0.9, atol=1e-12)
+    assert model.residuals_.max() < 1e-12
+    psi_x, psi_y = X, Y   # the dictionary {x, y} is the state itself
+    for i, lam in enumerate(model.eigenvalues_):
+        v = model.eigenvectors_[:, i]
+        assert kp.resdmd_residual(model.G_, model.A_, model.L_, lam, v) < 1e-6
+        for wrong in (np.conj(lam), lam * np.exp(0.2j), 0.5 * lam):
+            direct = np.linalg.norm(psi_y @ v - wrong * (psi_x @ v)) / np.linalg.norm(psi_x @ v)
+            assert direct > 0.05
+            assert kp.resdmd_residual(model.G_, model.A_, model.L_, wrong, v) == pytest.approx(direct, rel=1e-9)
+
+
 def test_edmd_matrix_is_G_pinv_A():
     data = kp.snapshots(120, -0.2, -1.0, 0.3, "nonlinear", noise=1e-3)
     model = kp.EDMD("{x, y, x²}").fit(data["X"], data["Y"])

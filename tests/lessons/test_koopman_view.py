@@ -81,3 +81,19 @@ def test_quiz_right_and_wrong_answers(lesson):
     assert not q3.submit("about 0: more functions can only help")
     q3.toggle_solution()
     assert q3.solution.layout.display == "block"
+
+
+def test_tour_words_match_what_the_plot_shows(lesson):
+    """Step 5 says the residuals rise to about four times the noise; step 6 that five pairs cannot
+    be interpolated by three functions (5 equations per column, 3 unknowns)."""
+    lesson.tour.go(4)
+    res = lesson.result["model"].residuals_
+    assert lesson.values()["noise"] == 0.01 and np.all((res > 2 * 0.01) & (res < 6 * 0.01))
+    assert f"{res.min():.3f}" in lesson.tour.narration.value and "four times" in lesson.tour.narration.value
+    lesson.tour.go(5)
+    data, model = lesson.result["data"], lesson.result["model"]
+    psi_x = np.column_stack([data["X"][:, 0], data["X"][:, 1], data["X"][:, 0] ** 2])
+    psi_y = np.column_stack([data["Y"][:, 0], data["Y"][:, 1], data["Y"][:, 0] ** 2])
+    assert psi_x.shape == (5, 3)
+    assert np.linalg.norm(psi_x @ model.K_ - psi_y) > 1e-3     # no exact fit through the data
+    assert "interpolate" not in lesson.tour.narration.value

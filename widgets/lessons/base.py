@@ -41,6 +41,7 @@ controls as a URL query, so a teacher can link to a lesson at a given step.
 
 from __future__ import annotations
 
+import html
 import inspect
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -290,6 +291,27 @@ class Lesson(W.VBox):
         # copies its current traces into the synced state: do it here for every figure.
         self.publish()
         return super()._repr_mimebundle_(**kwargs)
+
+    # ------------------------------------------------------------------ in a notebook
+    @classmethod
+    def show(cls, **values) -> W.Widget:
+        """The lesson for a notebook cell: set from the page's URL in Voila
+        (``koopman.ipynb?noise=0.01&step=5``), or a one-line message naming the file and the step
+        when the lesson's text is wrong (a teacher's edit must not end in a traceback)."""
+        try:
+            lesson = cls(**values)
+        except lesson_text.LessonTextError as exc:
+            return W.HTML(f"<div class='kit-lesson-error' style='color:#b3261e'>This lesson's text "
+                          f"has a mistake: {html.escape(str(exc))}</div>")
+        from widgets.urlstate import when_query_string
+
+        def from_url(query: str) -> None:
+            if query:
+                lesson.apply_query(query)
+                lesson.publish()
+
+        when_query_string(from_url)
+        return lesson
 
     # ------------------------------------------------------------------ URL state
     def state(self) -> dict[str, Any]:

@@ -141,6 +141,6 @@ class KoopmanLesson(Lesson):
         }
 
 
-def view(**values) -> KoopmanLesson:
-    """The lesson as one widget."""
-    return KoopmanLesson(**values)
+def view(**values):
+    """The lesson as one widget (see ``Lesson.show``)."""
+    return KoopmanLesson.show(**values)
