@@ -210,21 +210,47 @@ def _denoiser(mixture: GaussianMixture):
     return model
 
 
+def dpm_solver_2m_step(x, x0, x0_prev, alpha_t, sigma_s, sigma_t, h, h_prev=None):
+    """One DPM-Solver++(2M) step from time s to time t (Lu et al. 2022, arXiv:2211.01095, Algorithm 2).
+
+    x: (n, d) samples at s; x0: the denoiser's prediction x0_hat(x, s); x0_prev: its prediction one
+    step earlier, or None on the first step. h = lambda_t - lambda_s > 0 is the step in half-log-SNR
+    lambda = log(alpha / sigma), h_prev the previous step's. Returns the (n, d) samples at t.
+    Without x0_prev this is DDIM: x0_hat is held constant over the step (first order).
+    """
+    if x0_prev is None:
+        d = x0
+    else:
+        r = h_prev / h                                   # step ratio: 1 when steps are uniform in lambda
+        d = (1.0 + 0.5 / r) * x0 - (0.5 / r) * x0_prev   # x0_hat extrapolated linearly to mid-step
+    # x_t = (sigma_t / sigma_s) x_s + sigma_t * integral of e^lambda x0_hat over [lambda_s, lambda_t]
+    return (sigma_t / sigma_s) * x - alpha_t * np.expm1(-h) * d
+
+
+def _pf_ode_solve(denoise, x_T, ts, multistep, return_path, path_particles):
+    """Run ``dpm_solver_2m_step`` over the times ``ts``: DDIM, or DPM-Solver++(2M) if ``multistep``."""
+    x = np.array(x_T, float)
+    keep = slice(None) if path_particles is None else slice(0, path_particles)
+    path = [x[keep]]
+    alpha, sigma, lam = vp_alpha(ts), vp_sigma(ts), vp_lambda(ts)
+    prev = h_prev = None
+    for i in range(1, len(ts)):
+        h = lam[i] - lam[i - 1]
+        x0 = denoise(x, ts[i - 1])
+        x = dpm_solver_2m_step(x, x0, prev, alpha[i], sigma[i - 1], sigma[i], h, h_prev)
+        if multistep:
+            prev, h_prev = x0, h
+        path.append(x[keep])
+    return (x, np.stack(path)) if return_path else x
+
+
 def ddim(denoise, x_T, ts, return_path=False, path_particles=None):
     """DDIM = DPM-Solver-1 in data prediction (Lu et al. 2022, arXiv:2211.01095, Eq. (8) with k=1).
 
     x_t = (sigma_t / sigma_s) x_s - alpha_t (e^{-h} - 1) x0_hat(x_s, s),  h = lambda_t - lambda_s.
     First order: global error O(1/NFE).
     """
-    x = np.array(x_T, float)
-    keep = slice(None) if path_particles is None else slice(0, path_particles)
-    path = [x[keep]]
-    alpha, sigma, lam = vp_alpha(ts), vp_sigma(ts), vp_lambda(ts)
-    for i in range(1, len(ts)):
-        h = lam[i] - lam[i - 1]
-        x = (sigma[i] / sigma[i - 1]) * x - alpha[i] * np.expm1(-h) * denoise(x, ts[i - 1])
-        path.append(x[keep])
-    return (x, np.stack(path)) if return_path else x
+    return _pf_ode_solve(denoise, x_T, ts, False, return_path, path_particles)
 
 
 def dpm_solver_2m(denoise, x_T, ts, return_path=False, path_particles=None):
@@ -234,23 +260,7 @@ def dpm_solver_2m(denoise, x_T, ts, return_path=False, path_particles=None):
     D_i = (1 + 1/(2 r_i)) x0_hat_{i-1} - (1/(2 r_i)) x0_hat_{i-2},  r_i = h_{i-1} / h_i,
     with a DDIM first step. One denoiser call per step; global error O(1/NFE^2).
     """
-    x = np.array(x_T, float)
-    keep = slice(None) if path_particles is None else slice(0, path_particles)
-    path = [x[keep]]
-    alpha, sigma, lam = vp_alpha(ts), vp_sigma(ts), vp_lambda(ts)
-    prev = None
-    for i in range(1, len(ts)):
-        h = lam[i] - lam[i - 1]
-        x0 = denoise(x, ts[i - 1])
-        if prev is None:
-            d = x0
-        else:
-            r = (lam[i - 1] - lam[i - 2]) / h
-            d = (1.0 + 0.5 / r) * x0 - (0.5 / r) * prev
-        x = (sigma[i] / sigma[i - 1]) * x - alpha[i] * np.expm1(-h) * d
-        prev = x0
-        path.append(x[keep])
-    return (x, np.stack(path)) if return_path else x
+    return _pf_ode_solve(denoise, x_T, ts, True, return_path, path_particles)
 
 
 def ddpm(denoise, x_T, ts, seed=1, return_path=False, path_particles=None):
@@ -574,3 +584,25 @@ def cached_reference_paths(name: str, n_show: int = 40, steps: int = 200):
 @lru_cache(maxsize=8)
 def cached_path_comparison(name: str):
     return path_comparison(preset(name, fast=True))
+
+
+@lru_cache(maxsize=16)
+def sw2_target(name: str, n: int) -> SlicedW2Target:
+    """Sliced-W2 to 20,000 exact data points, fitted for samples of size n."""
+    return SlicedW2Target(n_proj=32).fit(data_sample(name), n)
+
+
+@lru_cache(maxsize=16)
+def sw2_floor(name: str, n: int) -> float:
+    """What an exact sample of size n scores: the best any sampler can show at this n."""
+    return sw2_target(name, n).distance(preset(name).sample(n, seed=3))
+
+
+@lru_cache(maxsize=256)
+def cached_run(name: str, solver: str, schedule: str, nfe: int, n: int, path_particles: int = 40):
+    """Samples of size n from the noise bank, the first ``path_particles`` paths step by step, the
+    pathwise error of the first ERROR_PARTICLES against the fine solve, and sliced-W2 to the data."""
+    x, path = sample(preset(name, fast=True), solver, nfe, schedule, noise_bank(n), return_path=True,
+                     path_particles=path_particles)
+    m = min(n, ERROR_PARTICLES)
+    return x, path, mean_error(x[:m], cached_reference(name)[:m]), sw2_target(name, n).distance(x)
