@@ -22,9 +22,11 @@ from pygments.lexers import PythonLexer
 
 from .exercise import Exercise
 
-_FORMATTER = HtmlFormatter(noclasses=True, style="friendly", nobackground=True)
+_FORMATTER = HtmlFormatter(noclasses=True, style="friendly", nobackground=True,
+                           prestyles="margin:0;line-height:1.4;font-family:ui-monospace,"
+                                     "SFMono-Regular,Menlo,Consolas,'DejaVu Sans Mono',monospace")
 BOX = ("border:1px solid #d0d7de;border-radius:6px;padding:6px 10px;background:#f6f8fa;"
-       "overflow-x:auto;font-size:12.5px;line-height:1.4")
+       "overflow-x:auto;font-size:12.5px")
 
 
 def in_voila() -> bool:
