@@ -49,6 +49,7 @@ from typing import Any, ClassVar, Mapping
 from urllib.parse import parse_qsl, urlencode
 
 import ipywidgets as W
+import numpy as np
 import plotly.graph_objects as go
 
 from widgets.compat import sync_figure
@@ -80,6 +81,21 @@ def trace(fig: go.Figure, key: str):
 def set_title(fig: go.Figure, index: int, text: str) -> None:
     """Set the title of subplot ``index`` (0-based, in ``make_subplots`` order)."""
     fig.layout.annotations[index].text = text
+
+
+def polylines(paths) -> tuple[np.ndarray, np.ndarray]:
+    """Many lines in one trace: (n_lines, n_points, 2) -> x, y with a NaN gap after each line."""
+    paths = np.asarray(paths, dtype=float)
+    gap = np.full((paths.shape[0], 1, 2), np.nan)
+    xy = np.concatenate([paths, gap], axis=1).reshape(-1, 2)
+    return xy[:, 0], xy[:, 1]
+
+
+def table(header: list[str], rows: list[list], css_class: str = "kit-table") -> str:
+    """An HTML table; ``header`` and cells are HTML (escape corpus or user text before)."""
+    cells = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return (f"<table class='{css_class}' style='border-collapse:collapse' cellpadding='3'><tr>"
+            + "".join(f"<th>{h}</th>" for h in header) + "</tr>" + cells + "</table>")
 
 
 class LessonDisplay:

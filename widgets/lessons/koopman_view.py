@@ -12,20 +12,18 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import koopman as kp
-from .base import Lesson, LessonDisplay, add, trace
+from .base import Lesson, LessonDisplay, add, polylines, table, trace
 from .controls import Choice, Pick, Slider
 
 RES_MIN, RES_MAX = -16.0, 0.0         # colour range of log10(residual)
 TRUSTED = 1e-2                        # residual below which the table marks a pair as trusted
-N_TRAJ_SHOWN = 16
+N_TRAJ_SHOWN, SEED = 16, 0
 CIRCLE = np.exp(1j * np.linspace(0, 2 * np.pi, 241))
-SEED = 0
+OK, SPURIOUS = "<span style='color:#1b7f3b'>✔ trusted</span>", "<span style='color:#b3261e'>✘ spurious?</span>"
 
 
-def _fmt_complex(z: complex) -> str:
-    if abs(z.imag) < 1e-12:
-        return f"{z.real:.6f}"
-    return f"{z.real:.4f} {'+' if z.imag >= 0 else '−'} {abs(z.imag):.4f}i"
+def _complex(z: complex) -> str:
+    return f"{z.real:.6f}" if abs(z.imag) < 1e-12 else f"{z.real:.4f} {'+−'[z.imag < 0]} {abs(z.imag):.4f}i"
 
 
 class KoopmanDisplay(LessonDisplay):
@@ -63,47 +61,37 @@ class KoopmanDisplay(LessonDisplay):
         return fig
 
     def draw(self, fig) -> None:
-        s, system = self.result, self.values["system"]
-        model, truth = s["model"], s["truth"]
+        s, linear = self.result, self.values["system"] == "linear"
+        model, truth, names = s["model"], s["truth"], list(s["truth"])
         ev, res = model.eigenvalues_, model.residuals_
-        names = list(truth)
         rank = np.argsort(np.argsort([truth[n] for n in names]))
         # the exponent a·μ + b·λ labels each diamond; alternate above/below so close ones stay legible
         trace(fig, "true").update(x=[truth[n] for n in names], y=[0.0] * len(names), text=names,
                                   textposition=["top center" if r % 2 else "bottom center" for r in rank])
-        eigs = trace(fig, "eigs")
-        eigs.update(x=ev.real, y=ev.imag, customdata=[[float(r), m[0]] for r, m in zip(res, s["matches"])],
-                    hovertemplate="λ = %{x:.6f} %{y:+.6f}i<br>residual %{customdata[0]:.2e}"
-                                  "<br>nearest true: %{customdata[1]}<extra></extra>")
-        eigs.marker.color = np.clip(np.log10(np.maximum(res, 1e-300)), RES_MIN, RES_MAX)
+        trace(fig, "eigs").update(
+            x=ev.real, y=ev.imag, customdata=[[float(r), m[0]] for r, m in zip(res, s["matches"])],
+            marker_color=np.clip(np.log10(np.maximum(res, 1e-300)), RES_MIN, RES_MAX),
+            hovertemplate="λ = %{x:.6f} %{y:+.6f}i<br>residual %{customdata[0]:.2e}"
+                          "<br>nearest true: %{customdata[1]}<extra></extra>")
         traj = s["data"]["trajectories"][:N_TRAJ_SHOWN]
-        gap = np.full((traj.shape[0], 1, 2), np.nan)
-        lines = np.concatenate([traj, gap], axis=1).reshape(-1, 2)
-        trace(fig, "trajectories").update(x=lines[:, 0], y=lines[:, 1])
+        trace(fig, "trajectories").update(dict(zip("xy", polylines(traj))))
         trace(fig, "starts").update(x=traj[:, 0, 0], y=traj[:, 0, 1])
         c, xs = s["c"], np.linspace(-1.0, 1.0, 81)
-        curve = trace(fig, "curve")
-        if np.isfinite(c):
-            curve.update(x=xs, y=c * (xs if system == "linear" else xs**2),
-                         name=f"invariant curve y = {c:.2f}·{'x' if system == 'linear' else 'x²'}")
-        else:
-            curve.update(x=[], y=[], name="invariant curve (none: resonance)")
+        trace(fig, "curve").update(
+            dict(x=xs, y=c * (xs if linear else xs**2),
+                 name=f"invariant curve y = {c:.2f}·{'x' if linear else 'x²'}") if np.isfinite(c)
+            else dict(x=[], y=[], name="invariant curve (none: resonance)"))
 
     def readout(self) -> str:
-        s = self.result
-        model, truth = s["model"], s["truth"]
-        rows = []
-        for i, (z, r, (name, err)) in enumerate(zip(model.eigenvalues_, model.residuals_, s["matches"])):
-            verdict = ("<span style='color:#1b7f3b'>✔ trusted</span>" if r < TRUSTED
-                       else "<span style='color:#b3261e'>✘ spurious?</span>")
-            rows.append(f"<tr><td>{i + 1}</td><td>{_fmt_complex(complex(z))}</td>"
-                        f"<td>{html.escape(name)}: {truth[name]:.6f}</td><td>{err:.1e}</td>"
-                        f"<td>{r:.1e}</td><td>{verdict}</td></tr>")
+        s, truth = self.result, self.result["truth"]
+        rows = [[i + 1, _complex(complex(z)), f"{html.escape(name)}: {truth[name]:.6f}", f"{err:.1e}",
+                 f"{r:.1e}", OK if r < TRUSTED else SPURIOUS]
+                for i, (z, r, (name, err)) in enumerate(zip(s["model"].eigenvalues_, s["model"].residuals_,
+                                                            s["matches"]))]
         return (f"<div class='kit-readout'><b>EDMD on {html.escape(self.values['dictionary'])}</b>, "
                 f"{len(s['data']['X'])} snapshot pairs. A pair is marked trusted when its residual is "
-                f"below {TRUSTED:g}.<table class='kit-eig-table' style='border-collapse:collapse'>"
-                "<tr><th>#</th><th>eigenvalue</th><th>nearest true value</th><th>|error|</th>"
-                "<th>residual</th><th></th></tr>" + "".join(rows) + "</table></div>")
+                f"below {TRUSTED:g}." + table(["#", "eigenvalue", "nearest true value", "|error|",
+                                              "residual", ""], rows, "kit-eig-table") + "</div>")
 
 
 class KoopmanLesson(Lesson):
@@ -126,19 +114,14 @@ class KoopmanLesson(Lesson):
     Display = KoopmanDisplay
 
     def compute(self, system, mu, lam, dt, dictionary, noise, snapshots):
-        return kp.lesson_state(system, float(mu), float(lam), float(dt), dictionary, float(noise),
-                               int(snapshots), SEED)
+        return kp.lesson_state(system, mu, lam, dt, dictionary, noise, int(snapshots), SEED)
 
     def facts(self) -> dict:
-        noisy = kp.lesson_state("nonlinear", -0.3, -1.5, 0.5, "{x, y, x²}", 0.01, 200, SEED)
-        few = kp.lesson_state("nonlinear", -0.3, -1.5, 0.5, "{x, y, x²}", 0.01, 5, SEED)
-        return {
-            "noisy_res_min": float(noisy["model"].residuals_.min()),
-            "noisy_res_max": float(noisy["model"].residuals_.max()),
-            "few_lam": float(few["model"].eigenvalues_.real.min()),
-            "true_lam": float(np.exp(-1.5 * 0.5)),
-            "third": float(np.exp(2 * -0.3 * 0.5)),
-        }
+        noisy, few = (kp.lesson_state("nonlinear", -0.3, -1.5, 0.5, "{x, y, x²}", 0.01, m, SEED)["model"]
+                      for m in (200, 5))
+        return {"noisy_res_min": noisy.residuals_.min(), "noisy_res_max": noisy.residuals_.max(),
+                "few_lam": few.eigenvalues_.real.min(), "true_lam": np.exp(-1.5 * 0.5),
+                "third": np.exp(2 * -0.3 * 0.5)}
 
 
 def view(**values):
