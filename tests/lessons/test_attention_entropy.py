@@ -152,3 +152,26 @@ def test_penalty_prefers_the_normalised_stack():
     pen_raw = ae.entropy_penalty(raw.entropy_, 16, 0.7, 0.2).mean()
     pen_ln = ae.entropy_penalty(ln.entropy_, 16, 0.7, 0.2).mean()
     assert pen_ln < 0.2 * pen_raw
+
+
+def test_the_toys_overload_comes_from_the_embedding_scale():
+    """Review fix: without normalisation the early layers' overload is set by the embedding scale.
+
+    Ground truth: q and k are linear in the stream, so the logits scale like s**2 for an embedding
+    scale s, and for small logits log n - H = Var_uniform(logits) / 2 + O(logits**3): as s -> 0
+    every head's entropy tends to log n (the uniform maximum), with a deficit falling like s**4.
+    At s = 1 the first layer is no longer overloaded: it looks like the LayerNorm stack's.
+    """
+    kw = dict(n_tokens=16, n_layers=12, beta=2.0, growth=0.6, layer_norm=False)
+    log_n = math.log(16)
+    deficit = {s: log_n - ae.AttentionStack(embed_scale=s, **kw).fit().entropy_ for s in (1e-2, 5e-3, 1e-3)}
+    assert np.all(deficit[1e-3] >= 0) and deficit[1e-3].max() < 1e-7
+    np.testing.assert_allclose(deficit[1e-2] / deficit[5e-3], 2.0**4, rtol=0.02)
+    np.testing.assert_allclose(deficit[5e-3] / deficit[1e-3], 5.0**4, rtol=0.02)
+    for seed in range(5):
+        small = ae.AttentionStack(embed_scale=0.25, seed=seed, **kw).fit()
+        unit = ae.AttentionStack(embed_scale=1.0, seed=seed, **kw).fit()
+        normed = ae.AttentionStack(embed_scale=1.0, seed=seed, **dict(kw, layer_norm=True)).fit()
+        assert small.entropy_[0].mean() / log_n > 0.95
+        assert unit.entropy_[0].mean() / log_n < 0.8
+        assert abs(unit.entropy_[0].mean() - normed.entropy_[0].mean()) / log_n < 0.1

@@ -18,6 +18,7 @@ Papers
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -135,6 +136,7 @@ def random_transformer_weights(seed: int, n_tokens: int, n_layers: int, n_heads:
     return x0, tuple(layers)
 
 
+@dataclass
 class AttentionStack:
     """A toy pre-norm transformer with random weights, recording every head's attention entropy.
 
@@ -142,24 +144,24 @@ class AttentionStack:
     residual networks: ``x += MHA(N(x))`` then ``x += growth * N(x) W_ffn`` where ``N`` is LayerNorm
     (``layer_norm=True``) or the identity, and the feed-forward map is *linear* (no GELU: a
     "reduced-nonlinearity" model in the spirit of Jha & Reagen). Attention logits are
-    ``beta * q.k / sqrt(d_head)``.
+    ``beta * q.k / sqrt(d_head)``. The token embeddings are standard normal times ``embed_scale``;
+    without normalisation that scale alone sets how small the first layers' logits are, so the
+    toy's early "overload" (heads near ``log n``) comes from a small ``embed_scale``, not from the
+    missing nonlinearities that cause it in the paper's trained models.
 
     After ``fit``: ``entropy_`` (layers x heads, nats, mean over query rows), ``scale_`` (RMS of
     the residual stream entering each layer), ``max_entropy_ = log(n_tokens)``.
     """
 
-    def __init__(self, n_tokens: int = 16, n_layers: int = 8, n_heads: int = 4, d_model: int = 32,
-                 beta: float = 1.0, growth: float = 0.5, embed_scale: float = 0.25,
-                 layer_norm: bool = True, seed: int = 0):
-        self.n_tokens = n_tokens
-        self.n_layers = n_layers
-        self.n_heads = n_heads
-        self.d_model = d_model
-        self.beta = beta
-        self.growth = growth
-        self.embed_scale = embed_scale
-        self.layer_norm = layer_norm
-        self.seed = seed
+    n_tokens: int = 16
+    n_layers: int = 8
+    n_heads: int = 4
+    d_model: int = 32
+    beta: float = 1.0
+    growth: float = 0.5
+    embed_scale: float = 0.25
+    layer_norm: bool = True
+    seed: int = 0
 
     def fit(self, X=None, y=None):
         x0, layers = random_transformer_weights(self.seed, self.n_tokens, self.n_layers,
@@ -184,3 +186,38 @@ class AttentionStack:
         self.scale_ = scale
         self.max_entropy_ = float(np.log(n))
         return self
+
+
+BETA_GRID = np.logspace(-2, 2, 161)
+"""The logit scales over which the lesson draws the entropy curve ``H(beta)``."""
+
+
+def query_logits(n_tokens: int, seed: int) -> np.ndarray:
+    """The fixed random logits ``z`` of the lesson's one query (standard normal, from the seed)."""
+    return np.random.default_rng(1000 + seed).standard_normal(n_tokens)
+
+
+def lesson_state(beta: float, n_tokens: int, depth: int, growth: float, embed_scale: float,
+                 seed: int, target: float, tolerance: float) -> dict:
+    """Everything the lesson draws: one softmax and its entropy curve, both stacks, the penalty.
+
+    ``stacks`` maps ``layer_norm`` (False, True) to a fitted ``AttentionStack``; ``penalty`` maps
+    it to every head's ``entropy_penalty``; ``penalty_curve`` is the penalty over ``h_grid``.
+    """
+    z = query_logits(n_tokens, seed)
+    stacks = {ln: AttentionStack(n_tokens=n_tokens, n_layers=depth, beta=beta, growth=growth,
+                                 embed_scale=embed_scale, layer_norm=ln, seed=seed).fit()
+              for ln in (False, True)}
+    h_grid = np.linspace(0.0, np.log(n_tokens), 301)
+    return {
+        "logits": z,
+        "weights": softmax(z, beta),
+        "entropy": softmax_entropy(z, beta),
+        "slope": softmax_entropy_slope(z, beta),
+        "curve": entropy_curve(z, BETA_GRID),
+        "stacks": stacks,
+        "penalty": {ln: entropy_penalty(s.entropy_, n_tokens, target, tolerance)
+                    for ln, s in stacks.items()},
+        "h_grid": h_grid,
+        "penalty_curve": entropy_penalty(h_grid, n_tokens, target, tolerance),
+    }
