@@ -17,7 +17,7 @@ def lesson():
 
 def test_view_is_one_widget_with_the_parts(lesson):
     assert isinstance(lesson, AttentionEntropyLesson)
-    assert list(lesson.figures) == ["lesson"] and lesson.figure in lesson.children
+    assert list(lesson.figures) == ["main"] and lesson.figure in lesson.children
     assert len(lesson.figure.data) == 10
     assert lesson.tour in lesson.children and lesson.quiz in lesson.children
     assert 4 <= len(lesson.tour.steps) <= 8
@@ -35,11 +35,11 @@ def test_beta_moves_the_softmax_plot(lesson):
     sharp = np.array(soft.data[0].y)
     assert sharp.max() > 0.9  # nearly one-hot
     assert soft.data[3].y[0] < 0.3
-    assert "nats" in lesson.status.value
+    assert "nats" in lesson.readout.value
     # the tangent, drawn on the log-beta axis, has slope beta * dH/dbeta = -beta^2 Var_p(z)
     x0, x1 = soft.data[2].x
     y0, y1 = soft.data[2].y
-    z = lesson.logits()
+    z = lesson.result["logits"]
     p = np.exp(30 * (z - z.max()))
     p /= p.sum()
     assert (y1 - y0) / np.log(x1 / x0) == pytest.approx(-30**2 * np.sum(p * (z - p @ z) ** 2),
@@ -95,3 +95,20 @@ def test_quiz_right_and_wrong(lesson):
     assert "Right" in q3.feedback.value
     q3.toggle_solution()
     assert q3.solution.layout.display == "block"
+
+
+def test_tour_says_where_the_toys_overload_comes_from(lesson):
+    """Review fix: the overload of the toy comes from the small embedding scale, and the tour says so
+    with the lesson's own numbers (first layer near log n at 0.25, well below it at 1)."""
+    step = lesson.tour.steps[3]
+    assert step.settings["embed_scale"] == 0.25 and "embedding scale" in step.text
+    facts = lesson.facts()
+    assert facts["first_small"] > 0.95 and facts["first_unit"] < 0.8
+    assert abs(facts["first_unit"] - facts["first_ln"]) < 0.05
+    lesson.tour.go(3)
+    raw = np.array(lesson.trace("heat_raw").z)
+    assert raw[0].mean() > 0.95
+    lesson.controls["embed_scale"].value = 1.0
+    raw, ln = np.array(lesson.trace("heat_raw").z), np.array(lesson.trace("heat_ln").z)
+    assert raw[0].mean() < 0.8 and abs(raw[0].mean() - ln[0].mean()) < 0.05
+    lesson.tour.go(0)
