@@ -55,13 +55,13 @@ def under_the_hood(fn: Callable) -> HTML:
                 "as the lesson runs it. Edit it and run it to experiment.</div>")
 
 
-def try_it(exercise: Exercise) -> HTML:
+def try_it(exercise: Exercise) -> HTML | None:
     """In Voila: the stub as a listing and where to write it; elsewhere nothing (the stub is the
-    cell above)."""
+    code of the same cell)."""
     if in_voila():
         return HTML(listing_html(exercise.stub, "Write this function (open the notebook in "
                                                 "JupyterLab to run your version):"))
-    return HTML("")
+    return None
 
 
 def solution(exercise: Exercise):
