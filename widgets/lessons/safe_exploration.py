@@ -67,15 +67,23 @@ def hoeffding_lcb(mean: float, pulls: int, n_arms: int, delta: float = DEFAULT_D
     """Lower confidence bound valid for all arms and counts w.p. >= 1 - delta (Hoeffding + union bound)."""
     if pulls == 0:
         return 0.0
-    radius = math.sqrt(math.log(n_arms * pulls * (pulls + 1) / delta) / (2.0 * pulls))
-    return min(max(mean - radius, 0.0), 1.0)
+    lcb = mean - math.sqrt(math.log(n_arms * pulls * (pulls + 1) / delta) / (2.0 * pulls))
+    return 0.0 if lcb < 0.0 else 1.0 if lcb > 1.0 else lcb
 
 
 def mixing_weight(lcb: float, baseline: float, alpha: float) -> float:
-    """Largest rho in [0, 1] with rho * lcb + (1 - rho) * baseline >= (1 - alpha) * baseline."""
-    if lcb >= baseline:
+    """The certified mixture step: the probability rho of following UCB's arm this round.
+
+    The round plays UCB's arm with probability rho and the baseline otherwise. Judged
+    pessimistically (UCB's arm pays only its lower confidence bound ``lcb``), the round is worth
+    rho * lcb + (1 - rho) * baseline, which must stay >= the floor (1 - alpha) * baseline.
+    Returns the largest such rho in [0, 1].
+    """
+    if lcb >= baseline:            # even the pessimistic view is no worse than the baseline
         return 1.0
-    return min(1.0, alpha * baseline / (baseline - lcb))
+    slack = alpha * baseline       # expected return a round may lose
+    risk = baseline - lcb          # what each unit of rho may cost, at worst
+    return min(1.0, slack / risk)
 
 
 def _streams(n_arms: int, horizon: int, seed: int):
@@ -114,12 +122,8 @@ class ConservativeBandit:
         coin_list = coins.tolist()
         # Per-round and per-count constants, computed once with numpy (the loop below is scalar).
         sqrt_2log = [0.0] + np.sqrt(2.0 * np.log(np.arange(1, T + 1))).tolist()
-        counts = np.arange(1, T + 1)
-        lcb_radius = [0.0] + np.sqrt(np.log(K * counts * (counts + 1.0) / self.delta)
-                                     / (2.0 * counts)).tolist()
         conservative = self.method == "Mixture"
-        alpha = float(self.alpha)
-        slack = alpha * mu0                        # how much expected return a round may lose
+        alpha, delta = float(self.alpha), float(self.delta)
 
         pulls = [0] * K
         mean_hat = [0.0] * K
@@ -135,14 +139,8 @@ class ConservativeBandit:
                 if index > best:
                     k, best = i, index
             rho = 1.0
-            if k and conservative:
-                # mixing_weight(hoeffding_lcb(...)) inlined: the loop runs T times per slider move.
-                n = pulls[k]
-                lcb = mean_hat[k] - lcb_radius[n] if n else 0.0
-                if lcb < 0.0:
-                    lcb = 0.0
-                if lcb < mu0 and slack < mu0 - lcb:
-                    rho = slack / (mu0 - lcb)
+            if k and conservative:                 # certify UCB's arm with its pessimistic value
+                rho = mixing_weight(hoeffding_lcb(mean_hat[k], pulls[k], K, delta), mu0, alpha)
             arm_out[t] = k
             weight_out[t] = rho
             value_out[t] = rho * mu_list[k] + (1.0 - rho) * mu0
