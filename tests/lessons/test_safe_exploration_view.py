@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from widgets.lessons import safe_exploration as se
-from widgets.lessons.safe_exploration_view import SafeExplorationLesson, range_bars, log_blocks, view
+from widgets.lessons.safe_exploration_view import TRACES, SafeExplorationLesson, log_blocks, range_bars, view
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +22,19 @@ def test_view_returns_one_box():
     assert isinstance(view(), W.VBox)
 
 
+def test_traces_are_in_the_order_the_browser_test_reads(lesson):
+    assert tuple(t.meta for t in lesson.figure.data) == TRACES
+
+
+def test_show_only_restyles(lesson, monkeypatch):
+    """`show` is drawing-only: moving it redraws without recomputing either learner."""
+    calls = []
+    monkeypatch.setattr(se, "compare", lambda *a, **k: calls.append(1))
+    lesson.controls["method"].value = "Mixture"
+    assert lesson.trace("return/UCB").visible is False and not calls
+    lesson.controls["method"].value = "both"
+
+
 def test_range_bars_keep_every_extreme():
     values = np.array([0.5, 0.5, 0.1, 0.5, 0.7, 0.5, 0.5, 0.5, 0.2, 0.5])
     starts = np.array([0, 2, 5])
@@ -37,7 +50,7 @@ def test_floor_line_and_violations_are_drawn(lesson):
     np.testing.assert_allclose(floor, (1 - alpha) * se.BASELINE_MEAN)
     assert np.nanmin(ys(lesson, "return/UCB")) < floor[0]                 # UCB1 dips below the floor
     assert np.nanmin(ys(lesson, "return/Mixture")) >= floor[0] - 1e-12         # the mixture never does
-    assert "<b style='color:#1b7f3b'>0</b> rounds below" in lesson.status.value
+    assert "<b style='color:#1b7f3b'>0</b> rounds below" in lesson.readout.value
 
 
 def test_alpha_changes_only_the_mixture(lesson):
@@ -61,7 +74,7 @@ def test_every_control_changes_the_figures(lesson):
         old = snapshot()
         c[name].value = value
         assert snapshot() != old, name
-    assert len(lesson.results["UCB"].regret_) == 2000
+    assert len(lesson.result["UCB"].regret_) == 2000
     c["method"].value = "UCB"
     assert lesson.trace("return/Mixture").visible is False
     assert lesson.trace("weight").visible is False
@@ -86,11 +99,11 @@ def test_tour_applies_every_step(lesson):
         assert tour.index == i
         for name, value in step.settings.items():
             assert lesson.controls[name].value == value
-        assert lesson.results["Mixture"].violations_ == 0
+        assert lesson.result["Mixture"].violations_ == 0
     tour.go(0)
-    assert lesson.results["UCB"].violations_ > 0
+    assert lesson.result["UCB"].violations_ > 0
     tour.go(2)
-    assert se.loglog_slope(lesson.results["Mixture"].regret_) < 0.8
+    assert se.loglog_slope(lesson.result["Mixture"].regret_) < 0.8
 
 
 def test_quiz_right_and_wrong(lesson):
