@@ -200,14 +200,21 @@ def node_sums(stream) -> list[np.ndarray]:
     return sums
 
 
-def prefix_from_nodes(nodes: list[np.ndarray], T: int) -> np.ndarray:
-    """Prefix sums ``[1, t]`` for t = 1..T assembled from per-level node values (one node per 1-bit of t)."""
-    t = np.arange(1, T + 1, dtype=np.int64)
-    out = np.zeros(T)
-    for j, values in enumerate(nodes):
-        used = ((t >> j) & 1).astype(bool)
-        out[used] += values[(t[used] >> j) - 1]
-    return out
+def tree_release(noisy_nodes: list[np.ndarray], T: int) -> np.ndarray:
+    """The tree mechanism's published counts at t = 1..T, from its noisy node sums.
+
+    ``noisy_nodes[j][k]`` is the noisy sum of the inputs in the dyadic block [k 2^j + 1, (k+1) 2^j]
+    (length 2^j). Write t in binary: [1, t] is the disjoint union of one block per 1-bit of t; for
+    bit j it is the block of length 2^j that ends at t with its bits below j cleared, k = (t >> j) - 1.
+    For t = 6 = 0b110: [1, 4] (j = 2, k = 0) and [5, 6] (j = 1, k = 2). So the count at t adds
+    popcount(t) noisy nodes, never more than log2(T) + 1.
+    """
+    t = np.arange(1, T + 1)
+    released = np.zeros(T)
+    for j, block_sums in enumerate(noisy_nodes):
+        bit_j_set = ((t >> j) & 1) == 1
+        released[bit_j_set] += block_sums[(t[bit_j_set] >> j) - 1]
+    return released
 
 
 class TreeCounter(_Counter):
@@ -225,7 +232,7 @@ class TreeCounter(_Counter):
         self.node_sums_ = node_sums(x)
         self.node_noise_ = [rng.laplace(0.0, self.noise_scale_, s.size) for s in self.node_sums_]
         noisy = [s + n for s, n in zip(self.node_sums_, self.node_noise_)]
-        self.released_ = prefix_from_nodes(noisy, x.size)
+        self.released_ = tree_release(noisy, x.size)
         return self
 
 
