@@ -3,8 +3,9 @@
     .venv/bin/python bench/bench_continual_dp.py
 
 For every interactive control it moves the control >= 20 times on a built view (no browser) and
-times compute + in-place figure update (wall clock, and CPU time of this process). Seeds are all
-new, so every seed move recomputes the simulated sweep (no cache hit). Then it reports the lesson's
+times compute + in-place figure update (wall clock, and CPU time of this process). The lesson's
+memo is off (``_timing``), so every move of ε, T or seed recomputes the sample path and the
+simulated sweep; a mechanism move only redraws. Then it reports the lesson's
 figures: fitted log-log RMSE slopes (exact, the view's simulated sweep to 2^20, and the full-stream
 mechanisms to 2^18), the tree/per-step crossing, the tree's RMSE against its analytic value, node
 counts and sensitivities from explicit trees, and the per-node noise variance. Prints one Markdown
@@ -23,7 +24,7 @@ import numpy as np
 
 MOVES = 20
 MOVES_BY_CONTROL = {
-    "epsilon": [0.1, 0.5, 2.0, 10.0, 1.0],
+    "epsilon": [0.1, 10**-0.3, 10**0.3, 10.0, 1.0],   # the slider's log-spaced stops
     "T": [1 << 20, 3 << 18, 1 << 19, 3 << 17],
     "mechanism": ["naive", "per-step", "tree"],
     "seed": list(range(1, 21)),

@@ -23,17 +23,17 @@ def lesson():
 def test_view_is_one_vbox_with_controls_figure_tour_quiz(lesson):
     assert isinstance(lesson, ContinualDPLesson)
     assert set(lesson.controls) == {"epsilon", "T", "mechanism", "seed"}
-    assert list(lesson.figures) == ["main"] and len(lesson.fig.data) == 12
+    assert list(lesson.figures) == ["main"] and len(lesson.figure.data) == 12
     assert lesson.tour in lesson.children and lesson.quiz in lesson.children
 
 
 def test_mechanism_T_epsilon_seed_redraw_in_place(lesson):
-    c, d = lesson.controls, lesson.fig.data
+    c, d = lesson.controls, lesson.figure.data
     c["epsilon"].value, c["T"].value, c["seed"].value, c["mechanism"].value = 1.0, 256, 0, "naive"
-    fig_id = id(lesson.fig)
+    fig_id = id(lesson.figure)
     naive = np.array(d[RELEASED].y)
     c["mechanism"].value = "tree"
-    assert id(lesson.fig) == fig_id
+    assert id(lesson.figure) == fig_id
     assert "tree" in d[RELEASED].name and d[EXACT["tree"]].line.width == 4
     assert d[EXACT["naive"]].line.width == 1.5
     assert not np.allclose(np.array(d[RELEASED].y), naive)
@@ -45,7 +45,7 @@ def test_mechanism_T_epsilon_seed_redraw_in_place(lesson):
     np.testing.assert_allclose(np.array(d[BAND_HI].y), 2 * np.sqrt(2 * t) / 1.0)
     c["T"].value = 2**20
     assert d[TRUE].x[-1] == 2**20 and list(d[CURRENT_T].x) == [2**20, 2**20]
-    assert "= 21</b> nodes per input" in lesson.info.value
+    assert "= 21</b> nodes per input" in lesson.readout.value
     exact, sim = np.array(d[EXACT["tree"]].y), np.array(d[SIM["tree"]].y)
     c["epsilon"].value = 0.1  # every error scales exactly as 1/eps (same seed, same draws)
     np.testing.assert_allclose(np.array(d[EXACT["tree"]].y), 10 * exact, rtol=1e-9)
@@ -58,12 +58,12 @@ def test_mechanism_T_epsilon_seed_redraw_in_place(lesson):
 def test_readout_slopes_and_exact_rmse(lesson):
     c = lesson.controls
     c["epsilon"].value, c["T"].value, c["seed"].value = 1.0, 4096, 0
-    s = lesson.state()
+    s = lesson.result
     assert 0.45 <= s["slopes"]["per-step"] <= 0.55 and s["slopes"]["tree"] < 0.3
     assert s["rmse_at_T"]["per-step"] == pytest.approx(math.sqrt(4097))
-    assert "best: <b>tree</b>" in lesson.info.value  # 4096 is past the crossing (~1200)
+    assert "best: <b>tree</b>" in lesson.readout.value  # 4096 is past the crossing (~1200)
     c["T"].value = 256
-    assert "best: <b>per-step</b>" in lesson.info.value
+    assert "best: <b>per-step</b>" in lesson.readout.value
 
 
 def test_tour_applies_every_step():
