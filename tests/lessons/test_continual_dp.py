@@ -206,3 +206,33 @@ def test_sample_path_counts_are_a_01_stream():
     gaps = np.diff(t, prepend=0)
     assert t[-1] == 2**20 and (steps >= 0).all() and (steps <= gaps).all()
     assert c[-1] == pytest.approx(2**19, rel=0.01)  # Bernoulli(1/2): sd 512 around 2^19
+
+
+@pytest.mark.parametrize("mechanism", dp.MECHANISMS)
+def test_simulated_rmse_is_the_mean_squared_error_over_t_from_1_to_T(mechanism):
+    """The view's simulated circles against the exact MSE averaged over t = 1..T, on small T.
+
+    At time t the error is a sum of n_t iid Lap(b_t): naive n = 1, b = T/eps; per-step n = t,
+    b = 1/eps; tree n = popcount(t), b = L/eps with L = floor(log2 T) + 1. Such a sum has
+    E S^2 = 2 n b^2 and E S^4 = 12 b^4 n (n + 1), so the Monte Carlo mean of err^2 over N draws
+    (t uniform on 1..T) has standard error sqrt((m4 - m2^2) / N); we allow 5 of them (a false alarm
+    about once in 10^6), under 2 % of the MSE here. An off-by-one moves it much more on these T:
+    times drawn from [0, T] or [1, T - 1] by 5.5-25 % (tree and per-step), popcount(t - 1) by 50 %
+    at T = 3, L computed for T - 1 by 56 % at T = 4, naive noise (T -/+ 1)/eps by 23-56 %.
+    """
+    eps, N = 0.5, 400_000
+    Ts = [3, 4, 5, 8]
+    mse = dp.simulated_rmse(mechanism, Ts, eps, seed=11, n_times=N) ** 2
+    for T, got in zip(Ts, mse):
+        t = np.arange(1, T + 1)
+        if mechanism == "naive":
+            n, b = np.ones(T), T / eps
+        elif mechanism == "per-step":
+            n, b = t.astype(float), 1 / eps
+        else:
+            n, b = np.array([bin(s).count("1") for s in t], float), (math.floor(math.log2(T)) + 1) / eps
+        m2 = np.mean(2 * n * b**2)
+        m4 = np.mean(12 * b**4 * n * (n + 1))
+        se = math.sqrt((m4 - m2**2) / N)
+        assert abs(got - m2) <= 5 * se, f"{mechanism}, T = {T}: simulated MSE {got:.4g}, exact {m2:.4g}"
+        assert dp.expected_rmse(mechanism, T, eps) ** 2 == pytest.approx(m2)  # the exact lines
