@@ -27,6 +27,7 @@ def bench_controls():
     rows = []
     rng = np.random.default_rng(0)
     lesson = V.view()
+    lesson.MEMO_SIZE = 0  # time every move cold (the base memoises compute on the values)
     c = lesson.controls
     presets = [p for p in V.PRESETS]
     rows.append(("preset (cycling all five)",
@@ -37,7 +38,7 @@ def bench_controls():
         rows.append((f"seed ({label})", time_moves(c["seed"], [i % 21 for i in range(1, MOVES + 2)])))
         rows.append((f"concentration ({label})",
                      time_moves(c["concentration"],
-                            [round(float(10 ** x), 2) for x in rng.uniform(-1, 1, MOVES)])))
+                            [float(v) for v in rng.choice(V.CONCENTRATIONS, MOVES)])))
     c["size_q"].value = 3
     rows.append(("size_p 2-10 (q has 3 outcomes; brute force when p has <= 3)",
                  time_moves(c["size_p"], [int(v) for v in rng.integers(2, 11, MOVES)])))

@@ -17,7 +17,7 @@ def lesson():
 
 def test_view_is_one_widget_with_the_parts(lesson):
     assert isinstance(lesson, EntropyCouplingLesson)
-    assert list(lesson.figures) == ["lesson"] and lesson.figure in lesson.children
+    assert list(lesson.figures) == ["main"] and lesson.figure in lesson.children
     assert [t.type for t in lesson.figure.data] == ["heatmap"] * 3 + ["bar"] + ["scatter"] * 4
     assert 4 <= len(lesson.tour.steps) <= 8
     assert 2 <= len(lesson.quiz.questions) <= 3

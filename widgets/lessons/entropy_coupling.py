@@ -43,6 +43,14 @@ LESSON = {
     "papers": ["minimum-entropy-coupling-with-bottleneck"],
 }
 
+EXAMPLES = {
+    "worked example": ([0.6, 0.2, 0.2], [0.5, 0.4, 0.1]),
+    "p = q": ([0.4, 0.3, 0.2, 0.1], [0.4, 0.3, 0.2, 0.1]),
+    "greedy is not optimal": ([0.6, 0.4], [0.4, 0.3, 0.3]),
+    "fair coin vs fair 4-sided die": ([0.5, 0.5], [0.25, 0.25, 0.25, 0.25]),
+}
+"""The lesson's hand-worked pairs ``(p, q)`` (the tests work them out by hand too)."""
+
 GREEDY_GAP_TO_MEET_BOUND_BITS = 1.0
 """Greedy is within 1 bit of ``H(p ^ q)`` for two marginals (Rossi 2019; the bound tested here)."""
 
@@ -72,6 +80,14 @@ def random_distribution(size: int, concentration: float, rng) -> np.ndarray:
         g = np.zeros(size)
         g[rng.integers(size)] = 1.0
     return g / g.sum()
+
+
+def random_pair(size_p: int, size_q: int, concentration: float, seed: int):
+    """Two Dirichlet draws ``(p, q)`` from ``seed``, each sorted from largest to smallest mass."""
+    rng = np.random.default_rng(seed)
+    p = random_distribution(size_p, concentration, rng)
+    q = random_distribution(size_q, concentration, rng)
+    return np.sort(p)[::-1], np.sort(q)[::-1]
 
 
 def independent_coupling(p, q) -> np.ndarray:
@@ -105,6 +121,13 @@ def greedy_coupling(p, q, atol: float = 1e-15) -> np.ndarray:
     return joint
 
 
+def sorted_partial_sums(p, length: int) -> np.ndarray:
+    """``P_k``, the sum of the ``k`` largest masses of ``p``, for ``k = 1 .. length`` (zeros pad)."""
+    padded = np.zeros(length)
+    padded[: len(p)] = np.sort(np.asarray(p, dtype=float))[::-1]
+    return np.cumsum(padded)
+
+
 def majorization_meet(p, q) -> np.ndarray:
     """Greatest lower bound ``p ^ q`` of two distributions in the majorisation lattice.
 
@@ -118,11 +141,7 @@ def majorization_meet(p, q) -> np.ndarray:
     ``H(M) >= H(p ^ q)``: a lower bound for the minimum-entropy coupling.
     """
     k = max(len(p), len(q))
-    a = np.zeros(k)
-    b = np.zeros(k)
-    a[: len(p)] = np.sort(np.asarray(p, dtype=float))[::-1]
-    b[: len(q)] = np.sort(np.asarray(q, dtype=float))[::-1]
-    partial = np.minimum(np.cumsum(a), np.cumsum(b))
+    partial = np.minimum(sorted_partial_sums(p, k), sorted_partial_sums(q, k))
     return np.diff(partial, prepend=0.0)
 
 
