@@ -10,7 +10,7 @@ A lesson view (``<slug>_view.py``) is two small classes::
             return fig
 
         def draw(self, fig) -> None:               # update the traces from self.result
-            trace(fig, "eigs").update(x=self.result.ev.real, ...)
+            assign(trace(fig, "eigs"), x=self.result.ev.real, ...)
 
         def readout(self) -> str:                  # optional HTML under the figure
             return "<table>...</table>"
@@ -56,7 +56,7 @@ from widgets.compat import sync_figure
 from widgets.teaching import Question, Quiz, Tour
 
 from . import text as lesson_text
-from .controls import Choice, Control, Pick, Slider, Toggle
+from .controls import Choice, Control, LogSlider, Pick, Slider, Toggle
 
 # ----------------------------------------------------------------------------- figures by key
 
@@ -76,6 +76,13 @@ def trace(fig: go.Figure, key: str):
         if t.meta == key:
             return t
     raise KeyError(f"no trace {key!r} in this figure (keys: {[t.meta for t in fig.data]})")
+
+
+def assign(trace, **props) -> None:
+    """Set top-level properties of a trace one by one: in a FigureWidget this is about twice as
+    fast as ``trace.update(**props)`` (measured on plotly 7.1). Nested ones: ``trace.marker.color = ...``."""
+    for name, value in props.items():
+        setattr(trace, name, value)
 
 
 def set_title(fig: go.Figure, index: int, text: str) -> None:
@@ -150,6 +157,10 @@ def build_control(spec: Control, value: Any, label_width: str) -> W.ValueWidget:
         extra = {"readout_format": spec.fmt} if spec.fmt else {}
         return cls(min=spec.min, max=spec.max, step=spec.step, value=value,
                    continuous_update=False, **extra, **common)
+    if isinstance(spec, LogSlider):
+        extra = {"readout_format": spec.fmt} if spec.fmt else {}
+        return W.FloatLogSlider(min=spec.min_exp, max=spec.max_exp, step=spec.step, base=spec.base,
+                                value=value, continuous_update=False, **extra, **common)
     if isinstance(spec, Toggle):
         return W.Checkbox(value=value, indent=False, **common)
     raise TypeError(f"unknown control spec {spec!r}")

@@ -80,6 +80,32 @@ class Slider:
 
 
 @dataclass(frozen=True)
+class LogSlider:
+    """A positive number on a log scale: ``base ** e`` for e from ``min_exp`` to ``max_exp`` in
+    steps of ``step`` (ipywidgets' FloatLogSlider). ``value`` is the number itself."""
+
+    min_exp: float
+    max_exp: float
+    step: float
+    value: float
+    label: str
+    base: float = 10.0
+    fmt: str | None = None
+    width: str = "330px"
+
+    def allows(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            return False
+        return self.base ** self.min_exp * (1 - 1e-9) <= value <= self.base ** self.max_exp * (1 + 1e-9)
+
+    def parse(self, text: str) -> float:
+        value = float(text)
+        if not self.allows(value):
+            raise ValueError(f"{text} is outside {self.base ** self.min_exp:g}..{self.base ** self.max_exp:g}")
+        return value
+
+
+@dataclass(frozen=True)
 class Toggle:
     """A checkbox."""
 
@@ -98,7 +124,7 @@ class Toggle:
         raise ValueError(f"not a yes/no value: {text!r}")
 
 
-Control = Choice | Pick | Slider | Toggle
+Control = Choice | Pick | Slider | LogSlider | Toggle
 
 
 def describe(spec: Control) -> str:
@@ -106,6 +132,8 @@ def describe(spec: Control) -> str:
     if isinstance(spec, Slider):
         kind = "an integer" if spec.integer else "a number"
         return f"{kind} from {spec.min:g} to {spec.max:g}"
+    if isinstance(spec, LogSlider):
+        return f"a number from {spec.base ** spec.min_exp:g} to {spec.base ** spec.max_exp:g}"
     if isinstance(spec, Toggle):
         return "true or false"
     return "one of " + ", ".join(repr(v) for v in spec.values())
