@@ -16,6 +16,10 @@ ORDER = [
     "streaming_td",
     "safe_exploration",
     "entropy_coupling",
+    "offline_rl",
+    "combinatorial_choice",
+    "unusual_feedback",
+    "safe_control",
 ]
 
 
