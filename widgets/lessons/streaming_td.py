@@ -30,6 +30,7 @@ so that a slider move replays thousands of transitions well inside the 50 ms bud
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -126,9 +127,16 @@ def feature_matrix(n_states: int, kind: str = "tabular") -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 def obgd_step_size(alpha: float, kappa: float, delta: float, trace_l1: float) -> float:
-    """ObGD's effective step alpha / max(alpha kappa max(|delta|, 1) ||z||_1, 1) (arXiv:2410.14606, Alg. 3)."""
-    bound = alpha * kappa * max(abs(delta), 1.0) * trace_l1
-    return alpha / max(bound, 1.0)
+    """ObGD's step: alpha, cut down when the update could overshoot (arXiv:2410.14606, Alg. 3).
+
+    The update w += step * delta * z changes the TD error of the sample just seen by at most
+    step * |delta| * (1 + gamma) * ||z||_1 (features in [-1, 1]). ObGD keeps step * ||z||_1 at or
+    below 1 / (kappa * delta_bar), so that change is at most a fraction (1 + gamma) / kappa of
+    the error: with kappa = 2 an update can reach its own target but never jump past it.
+    """
+    delta_bar = max(abs(delta), 1.0)               # errors below 1 count as 1
+    bound = alpha * kappa * delta_bar * trace_l1   # M: how big a plain step of alpha would be
+    return alpha / max(bound, 1.0)                 # M <= 1: plain TD(lambda); otherwise alpha / M
 
 
 def td_lambda_update(w, z, x, reward, x_next, *, alpha, lam, gamma, kappa=None):
@@ -148,6 +156,7 @@ def td_lambda_update(w, z, x, reward, x_next, *, alpha, lam, gamma, kappa=None):
 # The streaming learner
 # --------------------------------------------------------------------------------------------
 
+@dataclass(eq=False)
 class StreamingTD:
     """Online linear TD(lambda) or ObGD on the random walk, one transition at a time, no replay.
 
@@ -164,15 +173,13 @@ class StreamingTD:
     plain O(n) form; the tests check that both give the same weights.
     """
 
-    def __init__(self, method: str = "ObGD", alpha: float = 1.0, lam: float = 0.8, kappa: float = 2.0,
-                 gamma: float = 1.0, features: str = "tabular", initial_value: float = INITIAL_VALUE):
-        self.method = method
-        self.alpha = alpha
-        self.lam = lam
-        self.kappa = kappa
-        self.gamma = gamma
-        self.features = features
-        self.initial_value = initial_value
+    method: str = "ObGD"
+    alpha: float = 1.0
+    lam: float = 0.8
+    kappa: float = 2.0
+    gamma: float = 1.0
+    features: str = "tabular"
+    initial_value: float = INITIAL_VALUE
 
     def fit(self, n_states: int = 5, n_episodes: int = 100, seed: int = 0) -> "StreamingTD":
         if self.method not in METHODS:
@@ -235,11 +242,7 @@ class StreamingTD:
                 last[f] = P
                 zh[f] += 1.0 / scale
                 l1 = rho * l1 + 1.0
-                if bounded:
-                    bound = alpha * kappa * (abs(delta) if abs(delta) > 1.0 else 1.0) * l1
-                    step = alpha / bound if bound > 1.0 else alpha
-                else:
-                    step = alpha
+                step = obgd_step_size(alpha, kappa, delta, l1) if bounded else alpha
                 P += step * delta * scale
                 step_sum += step
                 count += 1
