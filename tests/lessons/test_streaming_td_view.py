@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from widgets.lessons import streaming_td as td
-from widgets.lessons.streaming_td_view import StreamingTDLesson, view
+from widgets.lessons.streaming_td_view import TRACES, StreamingTDLesson, view
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +22,19 @@ def test_view_returns_one_box():
     assert isinstance(view(), W.VBox)
 
 
+def test_traces_are_in_the_order_the_browser_test_reads(lesson):
+    assert tuple(t.meta for t in lesson.figure.data) == TRACES
+
+
+def test_show_only_restyles(lesson, monkeypatch):
+    """`show` is drawing-only: moving it redraws without recomputing either learner."""
+    calls = []
+    monkeypatch.setattr(td, "compare", lambda *a, **k: calls.append(1))
+    lesson.controls["method"].value = "TD(lambda)"
+    assert lesson.trace("rmse/ObGD").visible is False and not calls
+    lesson.controls["method"].value = "both"
+
+
 def test_initial_figures_show_the_true_values_and_both_curves(lesson):
     n = lesson.controls["states"].value
     np.testing.assert_allclose(ys(lesson, "true"), np.arange(1, n + 1) / (n + 1))
@@ -37,7 +50,7 @@ def test_alpha_moves_the_curves_and_naive_td_diverges(lesson):
     c["alpha"].value = 10.0
     after = ys(lesson, "rmse/TD(lambda)")
     assert np.isnan(after).any()                              # TD(lambda) diverged: a gap
-    assert "diverged" in lesson.status.value
+    assert "diverged" in lesson.readout.value
     assert np.isfinite(ys(lesson, "rmse/ObGD")).all()   # ObGD did not
     step = ys(lesson, "step/TD(lambda)")
     assert np.allclose(step, 10.0)                            # TD(lambda) uses alpha itself
@@ -84,13 +97,13 @@ def test_tour_applies_every_step(lesson):
                 else lesson.controls[name].value == value
     # the tour's claims: at step 3 TD(lambda) diverges, at step 4 ObGD equals its alpha = 1 run
     tour.go(2)
-    assert lesson.results["TD(lambda)"].diverged_at_ is not None
+    assert lesson.result["TD(lambda)"].diverged_at_ is not None
     tour.go(1)
-    rmse_alpha1 = lesson.results["ObGD"].rmse_.copy()
+    rmse_alpha1 = lesson.result["ObGD"].rmse_.copy()
     tour.go(3)
-    np.testing.assert_allclose(lesson.results["ObGD"].rmse_, rmse_alpha1)
+    np.testing.assert_allclose(lesson.result["ObGD"].rmse_, rmse_alpha1)
     tour.go(4)
-    assert lesson.results["ObGD"].rmse_[-1] > 2 * rmse_alpha1[-1]
+    assert lesson.result["ObGD"].rmse_[-1] > 2 * rmse_alpha1[-1]
 
 
 def test_quiz_right_and_wrong(lesson):
