@@ -43,10 +43,9 @@ CASES = [
 def higher_confidence_is_lower(fn):
     """A higher confidence level (smaller delta) must give a lower bound."""
     strict, loose = fn(0.8, 20, 4, 0.001), fn(0.8, 20, 4, 0.1)
-    if not strict < loose:
-        return (f"99.9% confidence (delta = 0.001) gave {strict:.3f}, 90% gave {loose:.3f}: a higher "
-                "confidence level must widen the bound, so its LCB must be lower")
-    return None
+    return None if strict < loose else (
+        f"99.9% confidence (delta = 0.001) gave {strict:.3f}, 90% gave {loose:.3f}: a higher "
+        "confidence level must widen the bound, so its LCB must be lower")
 
 
 EXERCISE = Exercise(
