@@ -21,6 +21,8 @@ MOVES = 24
 def bench_controls(lesson):
     """Median and max update time (ms) per control, for fresh (uncached) and repeated moves."""
     c = lesson.controls
+    lesson.MEMO_SIZE = 0  # time every move through compute (the base memoises it on the values)
+    lesson._memo.clear()
     rng = np.random.default_rng(0)
     rows = []
 
@@ -30,17 +32,17 @@ def bench_controls(lesson):
     c["schedule"].value = "logSNR"
     for solver in D.SOLVERS:
         c["solver"].value = solver
-        V._run.cache_clear()
+        D.cached_run.cache_clear()
         values = [int(v) for v in rng.integers(1, 101, size=MOVES)]
         rows.append((f"nfe ({solver}, 2,000 particles, uncached)", time_moves(c["nfe"], values)))
     # NFE restricted to the tour's range 1-20 (what the tour and the questions use)
     c["solver"].value = "DPM-Solver++(2M)"
-    V._run.cache_clear()
+    D.cached_run.cache_clear()
     rows.append(("nfe 1-20 (DPM-Solver++, 2,000 particles, uncached)",
                  time_moves(c["nfe"], [int(v) for v in rng.integers(1, 21, size=MOVES)])))
     # solver switches at NFE 20
     c["nfe"].value = 20
-    V._run.cache_clear()
+    D.cached_run.cache_clear()
     rows.append(("solver (NFE 20, 2,000 particles)",
                  time_moves(c["solver"], [D.SOLVERS[i % 3] for i in range(MOVES + 1)])))
     # schedule switches (error curves cached after the first pass; see the cold row below)
@@ -66,7 +68,8 @@ def bench_cold():
     D.cached_path_comparison.cache_clear()
     D.cached_reference_paths.cache_clear()
     D.cached_reference.cache_clear()
-    V._run.cache_clear()
+    D.cached_run.cache_clear()
+    V._preset_part.cache_clear()
     build = timed(V.view)[0]
     curves = timed(lambda: D.cached_error_curves("ring", "logSNR"))[0]
     paths = timed(lambda: D.cached_path_comparison("ring"))[0]
@@ -103,11 +106,11 @@ def main():
 
     print("## Diffusion lesson (`diffusion`)\n")
     print(kernel_update_note(__file__, MOVES, load, BUDGET_MS))
-    print(move_table(rows, BUDGET_MS, cpu=False))
-    print(one_off_row("first build of the lesson (cold caches)", build, cpu=False))
+    print(move_table(rows, BUDGET_MS, cpu=True))
+    print(one_off_row("first build of the lesson (cold caches)", build, cpu=True))
     print(one_off_row("first visit of a preset: error curves (3 solvers x 18 NFE, 1,000-step reference)",
-                      curves_cold, cpu=False))
-    print(one_off_row("first visit of a preset: path comparison + reflow", paths_cold, cpu=False))
+                      curves_cold, cpu=True))
+    print(one_off_row("first visit of a preset: path comparison + reflow", paths_cold, cpu=True))
     print("\nHeadline numbers (mean distance to a 1,000-step PF-ODE solve from the same noise, "
           "500 particles, logSNR steps; slopes fitted over NFE 10\u201380):\n")
     print("| preset | DDIM slope | DPM-Solver++(2M) slope | DDIM @10 | 2M @10 | 2M @20 | DDIM @80 "

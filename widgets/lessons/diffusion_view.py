@@ -6,13 +6,14 @@ The maths is in ``diffusion.py``, the words in ``diffusion.yaml``; this module o
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import diffusion as D
-from .base import Lesson, LessonDisplay, add, set_title, trace
+from .base import Lesson, LessonDisplay, add, polylines, set_title
 from .controls import Choice, Slider
 
 DPM = "DPM-Solver++(2M)"
@@ -28,12 +29,26 @@ PANELS = {"samples": (1, 1), "trajectories": (1, 2), "error": (2, 1), "paths": (
 MAPS = ("samples", "trajectories", "paths")   # panels drawn over the data density
 
 
-def _with_gaps(paths: np.ndarray) -> dict:
-    """(steps, particles, 2) -> x, y with NaN between particles (one trace, many lines)."""
-    steps, k, _ = paths.shape
-    buf = np.full((k, steps + 1, 2), np.nan)
-    buf[:, :steps] = np.transpose(paths, (1, 0, 2))
-    return dict(x=buf[:, :, 0].ravel(), y=buf[:, :, 1].ravel())
+def _lines(paths: np.ndarray) -> dict:
+    """(steps, particles, 2) -> one trace's x, y: each particle's path, NaN-separated."""
+    return dict(zip("xy", polylines(np.swapaxes(paths, 0, 1))))
+
+
+@lru_cache(maxsize=8)
+def _preset_part(preset: str) -> dict:
+    """What changes only with the data set, ready to draw: densities, exact ODE paths, path panel."""
+    gx, gy, z = D.density_grid(preset, lim=LIM)
+    traces = {f"density:{panel}": dict(x=gx, y=gy, z=z) for panel in MAPS}
+    traces["exact ODE path"] = _lines(D.cached_reference_paths(preset, N_TRAJ))
+    pc = D.cached_path_comparison(preset)
+    for p in PATH_COLORS:
+        label = f"{p}: S={pc['straightness'][p]:.2f}, KE={pc['kinetic_energy'][p]:.2f}"
+        traces[f"path:{p}"] = dict(_lines(pc["trajectories"][p]), name=label)
+    sw, one = pc["one_step_sw2"], pc["one_step"]
+    for key, name, xy in (("before", "cond-OT", one["before"][:300]), ("after", "reflow", one["after"])):
+        traces[f"one-step:{key}"] = dict(x=xy[:, 0], y=xy[:, 1], name=f"1 Euler step, {name} (SW₂ {sw[key]:.2f})")
+    title = f"VP, cond-OT and reflowed paths — one Euler step: SW₂ {sw['before']:.2f} → {sw['after']:.2f}"
+    return {"traces": traces, "title": title}
 
 
 class DiffusionDisplay(LessonDisplay):
@@ -91,37 +106,27 @@ class DiffusionDisplay(LessonDisplay):
 
     def draw(self, fig) -> None:
         r, solver, nfe = self.result, self.values["solver"], self.values["nfe"]
+        t = {tr.meta: tr for tr in fig.data}   # one pass: trace(fig, key) rescans fig.data per key
+        if fig.layout.meta != self.values["preset"]:   # layout.meta: the preset the figure shows
+            for key, props in r["preset"]["traces"].items():
+                t[key].update(props)
+            set_title(fig, 3, r["preset"]["title"])
+            fig.layout.meta = self.values["preset"]
         name, color = html.escape(solver), SOLVER_COLORS[solver]
-        gx, gy, z = r["density"]
-        for panel in MAPS:
-            trace(fig, f"density:{panel}").update(x=gx, y=gy, z=z)
-        trace(fig, "exact ODE path").update(_with_gaps(r["reference_paths"]))
-        pc = r["paths"]
-        for p in PATH_COLORS:
-            label = f"{p}: S={pc['straightness'][p]:.2f}, KE={pc['kinetic_energy'][p]:.2f}"
-            trace(fig, f"path:{p}").update(_with_gaps(pc["trajectories"][p]), name=label)
-        sw, one = pc["one_step_sw2"], pc["one_step"]
-        trace(fig, "one-step:before").update(x=one["before"][:300, 0], y=one["before"][:300, 1],
-                                             name=f"1 Euler step, cond-OT (SW₂ {sw['before']:.2f})")
-        trace(fig, "one-step:after").update(x=one["after"][:, 0], y=one["after"][:, 1],
-                                            name=f"1 Euler step, reflow (SW₂ {sw['after']:.2f})")
-        set_title(fig, 3, f"VP, cond-OT and reflowed paths — one Euler step: "
-                          f"SW₂ {sw['before']:.2f} → {sw['after']:.2f}")
-
         x, path = r["x"], r["path"]
-        trace(fig, "samples").update(x=x[:, 0], y=x[:, 1], marker_color=color)
+        t["samples"].update(x=x[:, 0], y=x[:, 1], marker_color=color)
         set_title(fig, 0, f"{name}, {nfe} NFE: sliced-W₂ to data {r['sw2']:.3f} "
                           f"(a perfect sample: {r['floor']:.3f})")
-        trace(fig, "solver steps").update(_with_gaps(path), line_color=color, marker_color=color)
-        trace(fig, "start (noise)").update(x=path[0, :, 0], y=path[0, :, 1])
+        t["solver steps"].update(_lines(path), line_color=color, marker_color=color)
+        t["start (noise)"].update(x=path[0, :, 0], y=path[0, :, 1])
         set_title(fig, 1, f"{N_TRAJ} paths: grey = exact ODE, colour = {nfe} {name} steps")
         nfes, curves = r["nfes"], r["curves"]
         for s in D.SOLVERS:
-            trace(fig, s).update(y=curves[s], line_width=3.5 if s == solver else 1.5)
+            t[s].update(y=curves[s], line_width=3.5 if s == solver else 1.5)
         at10 = list(nfes).index(10)
-        trace(fig, "slope1").y = curves["DDIM"][at10] * 10.0 / nfes
-        trace(fig, "slope2").y = curves[DPM][at10] * (10.0 / nfes) ** 2
-        trace(fig, "marker").update(x=[nfe], y=[r["error"]])
+        t["slope1"].y = curves["DDIM"][at10] * 10.0 / nfes
+        t["slope2"].y = curves[DPM][at10] * (10.0 / nfes) ** 2
+        t["marker"].update(x=[nfe], y=[r["error"]])
         label = {v: k for k, v in SCHEDULE_LABELS}[self.values["schedule"]]
         set_title(fig, 2, f"Error vs NFE, steps {label}: {name} at {nfe} → {r['error']:.3g}")
 
@@ -143,9 +148,7 @@ class DiffusionLesson(Lesson):
         x, path, error, sw2 = D.cached_run(preset, solver, schedule, int(nfe), int(n_particles), N_TRAJ)
         nfes, curves, _ = D.cached_error_curves(preset, schedule)
         return dict(x=x, path=path, error=error, sw2=sw2, floor=D.sw2_floor(preset, int(n_particles)),
-                    nfes=nfes, curves=curves, density=D.density_grid(preset, lim=LIM),
-                    reference_paths=D.cached_reference_paths(preset, N_TRAJ),
-                    paths=D.cached_path_comparison(preset))
+                    nfes=nfes, curves=curves, preset=_preset_part(preset))
 
     def facts(self) -> dict:
         nfes, curves, ref = D.cached_error_curves("moons", "logSNR")
