@@ -148,19 +148,19 @@ def build_control(spec: Control, value: Any, label_width: str) -> W.ValueWidget:
     layout = W.Layout(width=spec.width)
     common = dict(description=spec.label, style=style, layout=layout)
     if isinstance(spec, Pick):
-        return W.SelectionSlider(options=list(spec.options), value=value, continuous_update=False,
-                                 **common)
+        return W.SelectionSlider(options=list(spec.options), value=value,
+                                 continuous_update=spec.live, **common)
     if isinstance(spec, Choice):
         return W.Dropdown(options=list(spec.options), value=value, **common)
     if isinstance(spec, Slider):
         cls = W.IntSlider if spec.integer else W.FloatSlider
         extra = {"readout_format": spec.fmt} if spec.fmt else {}
         return cls(min=spec.min, max=spec.max, step=spec.step, value=value,
-                   continuous_update=False, **extra, **common)
+                   continuous_update=spec.live, **extra, **common)
     if isinstance(spec, LogSlider):
         extra = {"readout_format": spec.fmt} if spec.fmt else {}
         return W.FloatLogSlider(min=spec.min_exp, max=spec.max_exp, step=spec.step, base=spec.base,
-                                value=value, continuous_update=False, **extra, **common)
+                                value=value, continuous_update=spec.live, **extra, **common)
     if isinstance(spec, Toggle):
         return W.Checkbox(value=value, indent=False, **common)
     raise TypeError(f"unknown control spec {spec!r}")
@@ -177,14 +177,15 @@ class Lesson(W.VBox):
     """The shared view of every lesson: controls, tour, one figure, readout, quiz.
 
     Subclasses set ``slug``, ``CONTROLS`` (name -> spec), ``Display`` and ``compute``; optionally
-    ``COLUMNS`` (lists of control names shown as columns; default one wrapping row),
+    ``COLUMNS`` (lists of control names shown as columns, or a dict title -> names for titled
+    columns; default one wrapping row),
     ``LABEL_WIDTH``, ``facts()`` and ``update_controls(values)`` (e.g. to disable controls).
     Keyword arguments set initial control values.
     """
 
     slug: ClassVar[str]
     CONTROLS: ClassVar[dict[str, Control]]
-    COLUMNS: ClassVar[list[list[str]] | None] = None
+    COLUMNS: ClassVar[list[list[str]] | dict[str, list[str]] | None] = None
     LABEL_WIDTH: ClassVar[str] = "initial"
     Display: ClassVar[type[LessonDisplay]]
     MEMO_SIZE: ClassVar[int] = 64
@@ -244,7 +245,10 @@ class Lesson(W.VBox):
     # ------------------------------------------------------------------ layout
     def _control_box(self) -> W.Box:
         if self.COLUMNS:
-            return W.HBox([W.VBox([self.controls[n] for n in column]) for column in self.COLUMNS],
+            columns = (self.COLUMNS.items() if isinstance(self.COLUMNS, dict)
+                       else ((None, names) for names in self.COLUMNS))
+            return W.HBox([W.VBox(([W.HTML(f"<b>{html.escape(title)}</b>")] if title else [])
+                                  + [self.controls[n] for n in names]) for title, names in columns],
                           layout=W.Layout(flex_flow="row wrap"))
         return W.HBox(list(self.controls.values()),
                       layout=W.Layout(flex_flow="row wrap", align_items="center"))

@@ -50,6 +50,7 @@ class Pick(Choice):
     """A slider over a few listed values (ipywidgets' SelectionSlider)."""
 
     width: str = "330px"
+    live: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Slider:
     integer: bool = False
     fmt: str | None = None
     width: str = "330px"
+    live: bool = False   # redraw while the slider is dragged (continuous_update), not on release
 
     def allows(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -92,6 +94,7 @@ class LogSlider:
     base: float = 10.0
     fmt: str | None = None
     width: str = "330px"
+    live: bool = False
 
     def allows(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
