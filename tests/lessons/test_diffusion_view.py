@@ -118,3 +118,12 @@ def test_questions_grade_right_and_wrong(lesson):
     assert qs[3].solution.layout.display == "none"
     qs[3].toggle_solution()
     assert qs[3].solution.layout.display == "block"
+
+
+def test_tour_quotes_the_errors_the_plot_shows(lesson):
+    """Steps 2-4 and 6 quote the mean error that the red star shows once the step is applied."""
+    for i in range(6):
+        lesson.tour.go(i)
+        if i in (1, 2, 3, 5):
+            assert f"{lesson.trace('marker').y[0]:.3f}" in lesson.tour.narration.value, i
+    lesson.tour.go(0)
