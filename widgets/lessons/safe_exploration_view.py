@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import safe_exploration as se
-from .base import Lesson, LessonDisplay, add, trace
+from .base import Lesson, LessonDisplay, add, assign, trace
 from .controls import Choice, Pick, Slider
 
 COLORS = {"UCB": "#d95f02", "Mixture": "#1b9e77", "limit": "#b3261e", "baseline": "#555555"}
@@ -87,15 +87,15 @@ class SafeExplorationDisplay(LessonDisplay):
             reg.x, reg.y = sample, fit.regret_[sample - 1]
             ret.visible = reg.visible = show in ("both", m)
             reg.name = f"regret of {LABELS[m].split(' (')[0]}: log–log slope {se.loglog_slope(fit.regret_):.2f}"
-        trace(fig, "floor").update(x=[0.8, T], y=[mix.threshold_] * 2)
-        trace(fig, "baseline").update(x=[0.8, T], y=[mix.means_[0]] * 2)
+        assign(trace(fig, "floor"), x=[0.8, T], y=[mix.threshold_] * 2)
+        assign(trace(fig, "baseline"), x=[0.8, T], y=[mix.means_[0]] * 2)
         fig.layout.yaxis.range = [0.0, max(float(mix.means_.max()), 0.6) + 0.05]
         top = float(max(fit.regret_[-1] for fit in self.result.values()))
-        trace(fig, "regret/slope 1").update(x=[T / 100, T], y=[top / 100, top])
+        assign(trace(fig, "regret/slope 1"), x=[T / 100, T], y=[top / 100, top])
         weight = trace(fig, "weight")
         weight.x, weight.y = range_bars(mix.weight_, blocks)
         running = np.cumsum(mix.weight_) / np.arange(1, T + 1)
-        trace(fig, "weight/mean").update(x=sample, y=running[sample - 1])
+        assign(trace(fig, "weight/mean"), x=sample, y=running[sample - 1])
         weight.visible = trace(fig, "weight/mean").visible = show in ("both", "Mixture")
 
     def readout(self) -> str:

@@ -12,13 +12,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import streaming_td as td
-from .base import Lesson, LessonDisplay, add, set_title, trace
-from .controls import Choice, Pick, Slider
+from .base import Lesson, LessonDisplay, add, assign, set_title, trace
+from .controls import Choice, LogSlider, Slider
 
 COLORS = {"TD(lambda)": "#d95f02", "ObGD": "#1f78b4", "true": "#222222"}
 LABELS = {"TD(lambda)": "TD(λ), step α", "ObGD": "ObGD, bounded step"}
 VALUE_RANGE = (-0.25, 1.25)
-ALPHAS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 TRACES = ("true", "values/TD(lambda)", "values/ObGD", "rmse/TD(lambda)", "rmse/ObGD",
           "step/TD(lambda)", "step/ObGD mean", "step/ObGD min")   # the figure's traces, in order (browser tests)
 
@@ -66,17 +65,17 @@ class StreamingTDDisplay(LessonDisplay):
         states = np.arange(1, n + 1)
         obgd = self.result["ObGD"]
         episodes = np.arange(len(obgd.rmse_))
-        trace(fig, "true").update(x=states, y=obgd.true_values_)
+        assign(trace(fig, "true"), x=states, y=obgd.true_values_)
         for m, fit in self.result.items():
             values, rmse = trace(fig, f"values/{m}"), trace(fig, f"rmse/{m}")
-            values.update(x=states, y=_gaps(np.clip(fit.values_[-1], -1e3, 1e3)))
-            rmse.update(x=episodes, y=_gaps(fit.rmse_))
+            assign(values, x=states, y=_gaps(np.clip(fit.values_[-1], -1e3, 1e3)))
+            assign(rmse, x=episodes, y=_gaps(fit.rmse_))
             values.visible = rmse.visible = show in ("both", m)
         steps = (("step/TD(lambda)", "TD(lambda)", np.full(len(episodes) - 1, float(self.values["alpha"]))),
                  ("step/ObGD mean", "ObGD", _gaps(obgd.mean_step_)),
                  ("step/ObGD min", "ObGD", _gaps(obgd.min_step_)))
         for key, m, y in steps:
-            trace(fig, key).update(x=episodes[1:], y=y, visible=show in ("both", m))
+            assign(trace(fig, key), x=episodes[1:], y=y, visible=show in ("both", m))
         set_title(fig, 0, f"values after episode {len(episodes) - 1} ({n}-state walk)")
 
     def readout(self) -> str:
@@ -94,7 +93,7 @@ class StreamingTDLesson(Lesson):
     slug = "streaming_td"
     LABEL_WIDTH = "7em"
     CONTROLS = {
-        "alpha": Pick([(f"{a:g}", a) for a in ALPHAS], 0.1, "step α"),
+        "alpha": LogSlider(-2, 3, 0.25, 0.1, "step α", fmt=".3g"),
         "lam": Slider(0.0, 1.0, 0.05, 0.8, "trace λ"),
         "kappa": Slider(0.25, 5.0, 0.25, 2.0, "ObGD κ"),
         "episodes": Slider(10, 200, 10, 100, "episodes", integer=True),
