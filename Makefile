@@ -20,7 +20,7 @@ help:
 $(STAMP): pyproject.toml $(shell find share -type f)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,hub]'
 	@touch $(STAMP)
 
 app: $(STAMP)
