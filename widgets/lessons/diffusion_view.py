@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import diffusion as D
-from .base import Lesson, LessonDisplay, add, polylines, set_title
+from .base import Lesson, LessonDisplay, add, assign, polylines, set_title
 from .controls import Choice, Slider
 
 DPM = "DPM-Solver++(2M)"
@@ -85,8 +85,7 @@ class DiffusionDisplay(LessonDisplay):
         for key, name, marker in (("before", "cond-OT", dict(size=9, color="#d9822b", symbol="x")),
                                   ("after", "reflow", dict(size=3, color="#2a7f62"))):
             add(fig, f"one-step:{key}", go.Scatter(x=[], y=[], mode="markers", name=f"1 Euler step, {name}",
-                                                   marker=marker, legend="legend2", visible="legendonly"),
-                2, 2)
+                marker=marker, legend="legend2", visible="legendonly"), 2, 2)
         legend = dict(font=dict(size=10), bgcolor="rgba(255,255,255,0.75)", yanchor="bottom",
                       xanchor="left", y=0.0)
         fig.update_layout(width=FIG_WIDTH, height=FIG_HEIGHT, template="plotly_white",
@@ -109,16 +108,18 @@ class DiffusionDisplay(LessonDisplay):
         t = {tr.meta: tr for tr in fig.data}   # one pass: trace(fig, key) rescans fig.data per key
         if fig.layout.meta != self.values["preset"]:   # layout.meta: the preset the figure shows
             for key, props in r["preset"]["traces"].items():
-                t[key].update(props)
+                assign(t[key], **props)
             set_title(fig, 3, r["preset"]["title"])
             fig.layout.meta = self.values["preset"]
         name, color = html.escape(solver), SOLVER_COLORS[solver]
         x, path = r["x"], r["path"]
-        t["samples"].update(x=x[:, 0], y=x[:, 1], marker_color=color)
+        assign(t["samples"], x=x[:, 0], y=x[:, 1])
+        t["samples"].marker.color = color
         set_title(fig, 0, f"{name}, {nfe} NFE: sliced-W₂ to data {r['sw2']:.3f} "
                           f"(a perfect sample: {r['floor']:.3f})")
-        t["solver steps"].update(_lines(path), line_color=color, marker_color=color)
-        t["start (noise)"].update(x=path[0, :, 0], y=path[0, :, 1])
+        assign(t["solver steps"], **_lines(path))
+        t["solver steps"].line.color = t["solver steps"].marker.color = color
+        assign(t["start (noise)"], x=path[0, :, 0], y=path[0, :, 1])
         set_title(fig, 1, f"{N_TRAJ} paths: grey = exact ODE, colour = {nfe} {name} steps")
         nfes, curves = r["nfes"], r["curves"]
         for s in D.SOLVERS:
@@ -126,7 +127,7 @@ class DiffusionDisplay(LessonDisplay):
         at10 = list(nfes).index(10)
         t["slope1"].y = curves["DDIM"][at10] * 10.0 / nfes
         t["slope2"].y = curves[DPM][at10] * (10.0 / nfes) ** 2
-        t["marker"].update(x=[nfe], y=[r["error"]])
+        assign(t["marker"], x=[nfe], y=[r["error"]])
         label = {v: k for k, v in SCHEDULE_LABELS}[self.values["schedule"]]
         set_title(fig, 2, f"Error vs NFE, steps {label}: {name} at {nfe} → {r['error']:.3g}")
 
@@ -159,9 +160,8 @@ class DiffusionLesson(Lesson):
         fit = (nfes >= 10) & (nfes <= 80)
         return {"ddim10": ddim[at[10]], "dpm10": dpm[at[10]], "ratio10": ddim[at[10]] / dpm[at[10]],
                 "dpm20": dpm[at[20]], "ddim80": ddim[at[80]], "uniform10": D.mean_error(uniform, ref),
-                "quarter10": dpm[at[10]] / 4, "ratio_10_20": dpm[at[10]] / dpm[at[20]],
-                "dpm_order": -D.fit_loglog_slope(nfes[fit], dpm[fit]),
-                "sw_before": sw["before"], "sw_after": sw["after"]}
+                "quarter10": dpm[at[10]] / 4, "ratio_10_20": dpm[at[10]] / dpm[at[20]], "sw_after": sw["after"],
+                "dpm_order": -D.fit_loglog_slope(nfes[fit], dpm[fit]), "sw_before": sw["before"]}
 
 
 def view(**values):
