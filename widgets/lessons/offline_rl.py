@@ -1,0 +1,422 @@
+"""Offline RL on a small deterministic gridworld: what a fixed dataset allows each method to learn.
+
+Compute only (numpy): no ipywidgets, no plotly.
+
+The world: a 5 x 5 grid with a wall in the middle column (open at the top and bottom rows), a goal
+on the right, two start states on the left (random start, deterministic moves). Each step costs 1
+until the goal (absorbing, reward 0); an episode lasts at most ``H`` steps, so a return is minus the
+number of steps to the goal, or ``-H`` when it never gets there. A dataset holds ``n`` trajectories:
+a fraction from the expert (a shortest path, ties broken at random) and the rest from a uniformly
+random policy.
+
+The methods, all tabular and exact (no sampling noise except where a method samples by design):
+
+* behaviour cloning (BC): the dataset's action frequencies at each state, uniform where unseen;
+* return-weighted BC: the same on trajectories re-weighted by ``exp(return / temperature)``;
+* offline Q-learning: value iteration on the dataset's transitions only; a pair the data never
+  shows keeps a fixed guess (``0``, optimistic, or ``-(H+1)``, pessimistic), and ``max`` reads it;
+* RCSL: at state s with a desired return-to-go g, the data's action whose return-to-go is closest
+  to g (g starts at the best return seen from the start state and drops by each reward);
+* k-step model rollouts: Q-learning on the dataset plus every k-step rollout of the *true* model
+  from every dataset state (all actions, as if infinitely many random rollouts);
+* MBRCSL: RCSL on the dataset plus rollouts of the BC policy in the model.
+
+Every policy's return is exact (backward induction over the horizon; the tests check it against
+a linear solve and brute force).
+
+Papers:
+
+* K. Schweighofer, M. Dinu, A. Radler, M. Hofmarcher, V. P. Patil, A. Bitto-Nemling,
+  H. Eghbal-zadeh, S. Hochreiter, "A Dataset Perspective on Offline Reinforcement Learning",
+  CoLLAs 2022, arXiv:2111.04714: TQ (normalised mean trajectory return) and SACo (normalised count
+  of unique state-action pairs) as dataset measures (``dataset_measures``).
+* Z.-W. Hong, P. Agrawal, R. Tachet des Combes, R. Laroche, "Harnessing Mixed Offline
+  Reinforcement Learning Datasets via Trajectory Weighting", ICLR 2023, arXiv:2306.13085: in a
+  deterministic MDP, re-weighted trajectories are the data of a behaviour policy whose return is
+  the weighted mean return (``trajectory_weights``, ``behaviour_policy``).
+* Z. Zhou, C. Zhu, R. Zhou, Q. Cui, A. Gupta, S. S. Du, "Free from Bellman Completeness:
+  Trajectory Stitching via Model-based Return-conditioned Supervised Learning", ICLR 2024,
+  arXiv:2310.19308: RCSL cannot stitch; MBRCSL's model rollouts let it (``RCSL``, ``mbrcsl_data``).
+* A. Sims, C. Lu, J. Foerster, Y. W. Teh, "The Edge-of-Reach Problem in Offline Model-Based
+  Reinforcement Learning", NeurIPS 2024, arXiv:2402.12527: with truncated rollouts even the true
+  model leaves edge-of-reach states whose values are never trained (``rollout_mask``, ``offline_q``).
+* S. Belkhale, Y. Cui, D. Sadigh, "Data Quality in Imitation Learning", NeurIPS 2023,
+  arXiv:2306.02437: BC's errors send it to states the data never shows.
+* C. Lu, P. J. Ball, J. Parker-Holder, M. A. Osborne, S. J. Roberts, "Revisiting Design Choices in
+  Offline Model-Based Reinforcement Learning", ICLR 2022, arXiv:2110.04135 (rollout length and the
+  penalty as design choices).
+* R. Zheng, X. Wang, H. Xu, F. Huang, "Is Model Ensemble Necessary? Model-based RL via a Single
+  Model with Lipschitz Regularized Value Function", ICLR 2023, arXiv:2302.01244 (here only as the
+  pessimistic value for unseen pairs that an uncertainty penalty stands for).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+LESSON = {
+    "slug": "offline_rl",
+    "title": "Offline RL: what the dataset allows",
+    "pitch": "One gridworld, one fixed dataset, six learners: behaviour cloning, re-weighting, "
+             "Q-learning, return-conditioned learning and model rollouts, each exactly evaluated, "
+             "and what coverage and quality of the data let each of them do.",
+    "papers": ["a-dataset-perspective-on-offline-reinforcement",
+               "harnessing-mixed-offline-reinforcement-learning-datasets",
+               "free-from-bellman-completeness-trajectory-stitching",
+               "the-edge-of-reach-problem-in",
+               "data-quality-in-imitation-learning",
+               "revisiting-design-choices-in-offline-model",
+               "is-model-ensemble-necessary-model-based"],
+}
+
+ROWS, COLS, H = 5, 5, 12
+WALLS = ((1, 2), (2, 2), (3, 2))
+GOAL, STARTS = (2, 4), ((0, 0), (4, 0))
+MOVES = ((-1, 0), (0, 1), (1, 0), (0, -1))          # up, right, down, left
+ACTIONS = ("up", "right", "down", "left")
+OPTIMISTIC, PESSIMISTIC = 0.0, -(H + 1.0)
+TEMPERATURE = 1.0                                  # return weighting, in steps
+METHODS = ("BC", "return-weighted BC", "offline Q-learning", "RCSL", "model rollouts (k)", "MBRCSL")
+
+
+@dataclass(frozen=True)
+class GridMDP:
+    """A deterministic gridworld: ``next_state[s, a]``, ``reward[s, a]``, start distribution ``mu``."""
+
+    cells: tuple            # (row, col) of each state
+    next_state: np.ndarray  # (S, A) int
+    reward: np.ndarray      # (S, A) float
+    goal: int
+    mu: np.ndarray          # (S,)
+    horizon: int
+
+    @property
+    def n_states(self) -> int:
+        return len(self.cells)
+
+
+@lru_cache(maxsize=4)
+def gridworld(rows: int = ROWS, cols: int = COLS, walls=WALLS, goal=GOAL, starts=STARTS,
+              horizon: int = H) -> GridMDP:
+    cells = tuple((r, c) for r in range(rows) for c in range(cols) if (r, c) not in walls)
+    index = {cell: i for i, cell in enumerate(cells)}
+    nxt = np.empty((len(cells), len(MOVES)), dtype=int)
+    for i, (r, c) in enumerate(cells):
+        for a, (dr, dc) in enumerate(MOVES):
+            nxt[i, a] = index.get((r + dr, c + dc), i) if (r, c) != goal else i
+    reward = -np.ones(nxt.shape)
+    reward[index[goal]] = 0.0
+    mu = np.zeros(len(cells))
+    mu[[index[s] for s in starts]] = 1.0 / len(starts)
+    return GridMDP(cells, nxt, reward, index[goal], mu, horizon)
+
+
+# ----------------------------------------------------------------------------- exact values
+def optimal_q(mdp: GridMDP) -> np.ndarray:
+    """Q*[h, s, a] with h steps to go (h = 0..H), by backward induction."""
+    return offline_q(mdp, np.ones(mdp.next_state.shape, bool), OPTIMISTIC)
+
+
+def policy_values(mdp: GridMDP, policy: np.ndarray) -> np.ndarray:
+    """V[t, s], t = 0..H, of a policy given as probabilities ``(H, S, A)`` (time t) or ``(S, A)``."""
+    policy = np.broadcast_to(policy, (mdp.horizon,) + mdp.next_state.shape)
+    V = np.zeros((mdp.horizon + 1, mdp.n_states))
+    for t in range(mdp.horizon - 1, -1, -1):
+        V[t] = (policy[t] * (mdp.reward + V[t + 1][mdp.next_state])).sum(axis=1)
+    return V
+
+
+def expected_return(mdp: GridMDP, policy: np.ndarray, start: np.ndarray | None = None) -> float:
+    return float((mdp.mu if start is None else start) @ policy_values(mdp, policy)[0])
+
+
+def greedy(q: np.ndarray) -> np.ndarray:
+    """Time-indexed policy (H, S, A) greedy in Q[h] with h = H - t steps to go; ties split evenly."""
+    q = q[:0:-1]                                               # h = H..1 -> t = 0..H-1
+    best = np.isclose(q, q.max(axis=2, keepdims=True), atol=1e-9)
+    return best / best.sum(axis=2, keepdims=True)
+
+
+def offline_q(mdp: GridMDP, trained: np.ndarray, unvisited: float) -> np.ndarray:
+    """Q-learning run to convergence on the transitions you have: Q[h, s, a], h steps to go.
+
+    ``trained[s, a]`` says whether (s, a) is in the training data (dataset or model rollouts).
+    A trained pair gets its Bellman target; every other pair keeps the guess ``unvisited``
+    (0: optimistic, an untrained net's arbitrary value; -(H+1): a pessimistic penalty). The
+    max in the target reads those guesses too: that is "bootstrapping from the void".
+    """
+    S, A = trained.shape
+    Q = np.zeros((mdp.horizon + 1, S, A))
+    for h in range(1, mdp.horizon + 1):
+        V = Q[h - 1].max(axis=1)
+        V[mdp.goal] = 0.0                                       # the goal is terminal: known
+        Q[h] = np.where(trained, mdp.reward + V[mdp.next_state], unvisited)
+        Q[h, mdp.goal] = 0.0
+    return Q
+
+
+# ----------------------------------------------------------------------------- datasets
+@dataclass(frozen=True)
+class Dataset:
+    """``n`` trajectories of ``H`` steps: states (n, H+1), actions (n, H), rewards (n, H)."""
+
+    states: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    expert: np.ndarray
+
+    @property
+    def returns(self) -> np.ndarray:
+        return self.rewards.sum(axis=1)
+
+    def live(self) -> np.ndarray:
+        """(n, H) mask of the steps taken before the goal (the ones that are real transitions)."""
+        return self.rewards < 0
+
+
+def rollout(mdp: GridMDP, policies: np.ndarray, starts: np.ndarray, rng) -> Dataset:
+    """Run each trajectory's policy (n, S, A) from its start state for H steps."""
+    n = len(starts)
+    states = np.empty((n, mdp.horizon + 1), dtype=int)
+    actions = np.empty((n, mdp.horizon), dtype=int)
+    states[:, 0] = starts
+    rows = np.arange(n)
+    for t in range(mdp.horizon):
+        p = policies[rows, states[:, t]]
+        actions[:, t] = (rng.random((n, 1)) > p.cumsum(axis=1)).sum(axis=1).clip(max=p.shape[1] - 1)
+        states[:, t + 1] = mdp.next_state[states[:, t], actions[:, t]]
+    rewards = mdp.reward[states[:, :-1], actions]
+    return Dataset(states, actions, rewards, np.zeros(n, bool))
+
+
+@lru_cache(maxsize=64)
+def collect(n: int, expert_fraction: float, seed: int = 0) -> Dataset:
+    """``round(expert_fraction n)`` expert trajectories (shortest paths), the rest uniformly random."""
+    mdp, rng = gridworld(), np.random.default_rng(seed)
+    n_expert = int(round(expert_fraction * n))
+    expert = greedy(optimal_q(mdp))[0]                          # shortest-path actions, ties split
+    uniform = np.full(expert.shape, 1.0 / expert.shape[1])
+    is_expert = np.arange(n) < n_expert
+    starts = rng.choice(mdp.n_states, size=n, p=mdp.mu)
+    data = rollout(mdp, np.where(is_expert[:, None, None], expert, uniform), starts, rng)
+    return Dataset(data.states, data.actions, data.rewards, is_expert)
+
+
+def stitching_case() -> Dataset:
+    """Two trajectories. A goes from the top-left start along the top row, down to the cell left
+    of the goal, and then turns away (never reaching it). B goes from the bottom-left start along
+    the bottom row and up to the goal, passing that same cell. The best path takes A's start and B's
+    last step: RCSL cannot combine them, dynamic programming can."""
+    mdp = gridworld()
+    index = {cell: i for i, cell in enumerate(mdp.cells)}
+    a = [(0, 0), (0, 1), (0, 2), (0, 3), (1, 3), (2, 3), (3, 3), (4, 3), (4, 4), (3, 4), (4, 4),
+         (3, 4), (4, 4)]
+    b = [(4, 0), (4, 1), (4, 2), (4, 3), (3, 3), (2, 3), (2, 4)] + [(2, 4)] * 6
+    states = np.array([[index[c] for c in path] for path in (a, b)])
+    move = {m: i for i, m in enumerate(MOVES)}
+    actions = np.zeros((2, mdp.horizon), dtype=int)
+    for i, path in enumerate((a, b)):
+        for t in range(mdp.horizon):
+            (r0, c0), (r1, c1) = path[t], path[t + 1]
+            actions[i, t] = move.get((r1 - r0, c1 - c0), 0)
+    rewards = mdp.reward[states[:, :-1], actions]
+    return Dataset(states, actions, rewards, np.zeros(2, bool))
+
+
+# ----------------------------------------------------------------------------- dataset measures
+def dataset_measures(data: Dataset, mdp: GridMDP) -> dict:
+    """TQ = (mean return - random's) / (optimal's - random's); SACo = unique (s, a) / all (s, a)."""
+    uniform = np.full(mdp.next_state.shape, 1.0 / len(MOVES))
+    best = float(mdp.mu @ optimal_q(mdp)[mdp.horizon].max(axis=1))
+    worst = expected_return(mdp, uniform)
+    live = data.live()
+    pairs = set(zip(data.states[:, :-1][live].tolist(), data.actions[live].tolist()))
+    n_pairs = (mdp.n_states - 1) * len(MOVES)
+    return {"TQ": (data.returns.mean() - worst) / (best - worst), "SACo": len(pairs) / n_pairs,
+            "optimal": best, "random": worst, "pairs": len(pairs), "all_pairs": n_pairs}
+
+
+# ----------------------------------------------------------------------------- learners
+def trajectory_weights(returns: np.ndarray, temperature: float = TEMPERATURE) -> np.ndarray:
+    """Sampling weights exp((G - max G) / temperature), normalised to sum to 1."""
+    w = np.exp((returns - returns.max()) / temperature)
+    return w / w.sum()
+
+
+def action_counts(data: Dataset, n_states: int, weights=None, time_indexed: bool = False) -> np.ndarray:
+    """Weighted counts of the dataset's (s, a) (or (t, s, a)) before the goal."""
+    w = np.ones(len(data.states)) if weights is None else np.asarray(weights, float)
+    n, horizon = data.actions.shape
+    counts = np.zeros((horizon if time_indexed else 1, n_states, len(MOVES)))
+    t = np.broadcast_to(np.arange(horizon), (n, horizon)) if time_indexed else np.zeros((n, horizon), int)
+    live = data.live()
+    np.add.at(counts, (t[live], data.states[:, :-1][live], data.actions[live]),
+              np.broadcast_to(w[:, None], (n, horizon))[live])
+    return counts if time_indexed else counts[0]
+
+
+def cloned(counts: np.ndarray) -> np.ndarray:
+    """Normalise counts to probabilities; a state with no data gets uniform actions."""
+    total = counts.sum(axis=-1, keepdims=True)
+    return np.where(total > 0, counts / np.where(total > 0, total, 1), 1.0 / counts.shape[-1])
+
+
+def behaviour_policy(data: Dataset, n_states: int, weights=None) -> tuple[np.ndarray, np.ndarray]:
+    """The (weighted) dataset's own behaviour policy, time-indexed, and its start distribution."""
+    w = np.ones(len(data.states)) if weights is None else np.asarray(weights, float)
+    start = np.bincount(data.states[:, 0], weights=w, minlength=n_states) / w.sum()
+    return cloned(action_counts(data, n_states, w, time_indexed=True)), start
+
+
+def dataset_pairs(data: Dataset, n_states: int) -> np.ndarray:
+    return action_counts(data, n_states) > 0
+
+
+def rollout_mask(mdp: GridMDP, data: Dataset, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(trained pairs, edge-of-reach states) after k-step rollouts of the true model from every
+    dataset state, expanding every action: states reached in fewer than k steps are expanded,
+    the ones first reached at step k are the edge of reach."""
+    trained = dataset_pairs(data, mdp.n_states)
+    reached = np.zeros(mdp.n_states, bool)
+    reached[data.states[:, :-1][data.live()]] = True
+    reached[mdp.goal] = False
+    expanded = np.zeros_like(reached)
+    for _ in range(k):
+        expanded |= reached
+        reached = reached.copy()
+        reached[mdp.next_state[reached].ravel()] = True
+        reached[mdp.goal] = False
+    trained = trained | expanded[:, None]
+    edge = reached & ~trained.all(axis=1) if k else np.zeros_like(reached)
+    return trained, edge
+
+
+class RCSL:
+    """Return-conditioned supervised learning, tabular: a lookup of (time, state, return-to-go,
+    action), as a Decision Transformer is conditioned on the time step too.
+
+    ``act(t, s, g)``: among the data's steps at (t, s), the return-to-go closest to g (ties: the
+    larger), then the most frequent action with it; None where (t, s) is not in the data (it acts
+    uniformly). The desired return g starts at the best return seen from the start state and
+    drops by each reward received.
+    """
+
+    def fit(self, data: Dataset, n_states: int) -> "RCSL":
+        live = data.live()
+        n, horizon = data.actions.shape
+        rtg = np.cumsum(data.rewards[:, ::-1], axis=1)[:, ::-1]          # -steps to go, 0..-H
+        t = np.broadcast_to(np.arange(horizon), (n, horizon))
+        self.counts_ = np.zeros((horizon, n_states, horizon + 1, len(MOVES)))  # [t, s, -g, a]
+        np.add.at(self.counts_, (t[live], data.states[:, :-1][live], (-rtg[live]).astype(int),
+                                 data.actions[live]), 1)
+        self.best_return_ = float(data.returns.max())
+        return self
+
+    def start_return(self, s: int) -> float:
+        seen = np.flatnonzero(self.counts_[0, s].sum(axis=1))
+        return -float(seen[0]) if seen.size else self.best_return_
+
+    def act(self, t: int, s: int, g: float) -> int | None:
+        seen = np.flatnonzero(self.counts_[t, s].sum(axis=1))              # -g of the data, best first
+        if not seen.size:
+            return None
+        return int(np.argmax(self.counts_[t, s, seen[np.argmin(np.abs(-seen - g))]]))
+
+    def values(self, mdp: GridMDP) -> dict:
+        """Exact expected return from each start state (recursion over time, state and g)."""
+        memo: dict = {}
+
+        def v(t, s, g):
+            if t == mdp.horizon or s == mdp.goal:
+                return 0.0
+            if (t, s, g) not in memo:
+                a = self.act(t, s, g)
+                r = mdp.reward[s]
+                memo[t, s, g] = float(np.mean([r[b] + v(t + 1, mdp.next_state[s, b], g - r[b])
+                                               for b in (range(len(MOVES)) if a is None else [a])]))
+            return memo[t, s, g]
+
+        return {int(s): v(0, s, self.start_return(s)) for s in np.flatnonzero(mdp.mu)}
+
+    def path(self, mdp: GridMDP, s: int) -> list[int]:
+        """The path from s while RCSL's action is determined (it stops where RCSL acts at random)."""
+        g, out = self.start_return(s), [s]
+        for t in range(mdp.horizon):
+            a = self.act(t, s, g)
+            if a is None or s == mdp.goal:
+                break
+            g, s = g - mdp.reward[s, a], mdp.next_state[s, a]
+            out.append(s)
+        return out
+
+
+def mbrcsl_data(mdp: GridMDP, data: Dataset, n_rollouts: int = 100, seed: int = 0) -> Dataset:
+    """The dataset plus BC-policy rollouts in the model from the dataset's start states (MBRCSL)."""
+    rng = np.random.default_rng(seed)
+    bc = cloned(action_counts(data, mdp.n_states))
+    starts = rng.choice(data.states[:, 0], size=n_rollouts)
+    fake = rollout(mdp, np.broadcast_to(bc, (n_rollouts,) + bc.shape), starts, rng)
+    cat = lambda f: np.concatenate([getattr(data, f), getattr(fake, f)])  # noqa: E731
+    return Dataset(cat("states"), cat("actions"), cat("rewards"), cat("expert"))
+
+
+def likely_path(mdp: GridMDP, policy: np.ndarray, s: int) -> list[int]:
+    """The most probable path of a (H, S, A) or (S, A) policy from s, up to the goal or to a state
+    where the policy has no preference (uniform: no data there)."""
+    policy = np.broadcast_to(policy, (mdp.horizon,) + mdp.next_state.shape)
+    out = [s]
+    for t in range(mdp.horizon):
+        if s == mdp.goal or policy[t, s].max() - policy[t, s].min() < 1e-12:
+            break
+        s = mdp.next_state[s, int(np.argmax(policy[t, s]))]
+        out.append(s)
+    return out
+
+
+# ----------------------------------------------------------------------------- the lesson
+@lru_cache(maxsize=64)
+def dataset_for(case: str, n: int, expert_fraction: float, seed: int) -> Dataset:
+    return stitching_case() if case == "stitching" else collect(n, expert_fraction, seed)
+
+
+@lru_cache(maxsize=64)
+def k_curve(case: str, n: int, expert_fraction: float, seed: int, unvisited: float) -> dict:
+    """For k = 0..H: the model-rollout learner's believed and true return, policy, edge states."""
+    mdp, data = gridworld(), dataset_for(case, n, expert_fraction, seed)
+    out = {"believed": [], "true": [], "policies": [], "edges": []}
+    for k in range(mdp.horizon + 1):
+        trained, edge = rollout_mask(mdp, data, k)
+        q = offline_q(mdp, trained, unvisited)
+        pi = greedy(q)
+        out["believed"].append(float(mdp.mu @ q[mdp.horizon].max(axis=1)))
+        out["true"].append(expected_return(mdp, pi))
+        out["policies"].append(pi)
+        out["edges"].append(edge)
+    return {key: np.array(v) for key, v in out.items()}
+
+
+@lru_cache(maxsize=64)
+def lesson_state(case: str, n: int, expert_fraction: float, seed: int, k: int, unvisited: float) -> dict:
+    """Everything the view draws for one setting."""
+    mdp, data = gridworld(), dataset_for(case, n, expert_fraction, seed)
+    weights = trajectory_weights(data.returns)
+    policies = {"BC": cloned(action_counts(data, mdp.n_states)),
+                "return-weighted BC": cloned(action_counts(data, mdp.n_states, weights))}
+    curve = k_curve(case, n, expert_fraction, seed, unvisited)
+    policies["offline Q-learning"] = curve["policies"][0]
+    policies["model rollouts (k)"] = curve["policies"][k]
+    returns = {name: expected_return(mdp, pi) for name, pi in policies.items()}
+    paths = {name: [likely_path(mdp, pi, s) for s in np.flatnonzero(mdp.mu)] for name, pi in policies.items()}
+    for name, d in (("RCSL", data), ("MBRCSL", mbrcsl_data(mdp, data, seed=seed))):
+        model = RCSL().fit(d, mdp.n_states)
+        returns[name] = float(sum(mdp.mu[s] * v for s, v in model.values(mdp).items()))
+        paths[name] = [model.path(mdp, s) for s in np.flatnonzero(mdp.mu)]
+    pi_w, start_w = behaviour_policy(data, mdp.n_states, weights)
+    return {"data": data, "measures": dataset_measures(data, mdp), "returns": returns, "paths": paths,
+            "curve": curve, "edge": curve["edges"][k], "weights": weights,
+            "weighted_mean": float(weights @ data.returns),
+            "weighted_behaviour": expected_return(mdp, pi_w, start_w),
+            "visits": np.bincount(data.states.ravel(), minlength=mdp.n_states)}
