@@ -1,6 +1,7 @@
 """Write a lesson notebook's "Under the hood" and "Try it yourself" sections from the code.
 
     python tools/lesson_sections.py koopman edmd "Markdown that introduces the code ..."
+    python tools/lesson_sections.py koopman edmd     # again, keeping the introduction
 
 Takes the core function ``widgets.lessons.<slug>.<function>`` and the lesson's exercise
 (``widgets.lessons.<slug>_exercise.EXERCISE``) and (re)writes, just before the "Go deeper" cell:
@@ -43,6 +44,7 @@ def sections(slug: str, function: str, intro: str) -> list[dict]:
     exercise = importlib.import_module(ex_module).EXERCISE
     hood_code = (f"# The code the lesson runs, from widgets/lessons/{slug}.py. Edit it and run the cell.\n"
                  f"import numpy as np\n\nfrom widgets.lessons import {slug}\n"
+                 f"from widgets.lessons.{slug} import *  # noqa: F403 - the names the function uses\n"
                  f"from widgets.lessons.hood import under_the_hood\n\n\n"
                  f"{textwrap.dedent(inspect.getsource(fn))}\n\nunder_the_hood({slug}.{function})\n")
     stub = (f"import numpy as np\n\nfrom {ex_module} import EXERCISE\nfrom widgets.lessons.hood import try_it\n\n\n"
@@ -68,9 +70,12 @@ def sections(slug: str, function: str, intro: str) -> list[dict]:
     return cells
 
 
-def main(slug: str, function: str, intro: str) -> None:
+def main(slug: str, function: str, intro: str | None = None) -> None:
     path = ROOT / "notebooks" / "lessons" / f"{slug}.ipynb"
     nb = json.loads(path.read_text())
+    if intro is None:   # keep the introduction written last time
+        old = next(c for c in nb["cells"] if c.get("id") == f"{slug}-hood-text")
+        intro = "".join(old["source"]).split("\n", 1)[1]
     cells = [c for c in nb["cells"] if not c["metadata"].get(MARK)]
     at = next((i for i, c in enumerate(cells) if "".join(c["source"]).lstrip().startswith("## Go deeper")),
               len(cells))
@@ -81,4 +86,6 @@ def main(slug: str, function: str, intro: str) -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    if len(sys.argv) not in (3, 4):
+        sys.exit(__doc__)
     main(*sys.argv[1:4])
