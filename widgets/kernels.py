@@ -1,5 +1,5 @@
 """Server side: the kernel manager Voila runs with (``voila.json``), so that a kernel taken from a
-warm pool is not culled before its page has connected.
+warm pool is not culled before its page has connected, and a closed tab's kernel is freed soon.
 
 Voila never culls a kernel that waits in its pool. Once a request takes it, jupyter_server's culler
 judges it by its last activity, which for a notebook that finished in the pool can be hours ago;
@@ -7,12 +7,20 @@ a cull pass in the seconds between the request and the browser's websocket shut 
 page stayed on "Loading widget...". Here each cull pass notes the kernels waiting in a pool, and a
 kernel noted there that has since left is given fresh activity instead of being judged: it is
 culled only if no browser uses it for a whole idle time-out after its page was requested.
+
+A closed tab: Voila's front ends ask ``/voila/api/shutdown/<kernel>`` on leaving, which standalone
+Voila refuses (403, it sets no ``_xsrf`` cookie), so the kernel waited for the culler. Here a kernel
+whose last browser connection closes is shut down ``disconnect_timeout`` seconds later unless a
+browser connects again (a dropped connection that the page re-opens in time keeps its kernel).
 """
 
 from __future__ import annotations
 
+import asyncio
+
 from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from traitlets import Float
 
 
 class PoolAwareKernelManager(AsyncMappingKernelManager):
@@ -20,9 +28,35 @@ class PoolAwareKernelManager(AsyncMappingKernelManager):
     leaves its pool. Voila wraps it with its pooling (``VoilaConfiguration.multi_kernel_manager_class``);
     without preheating it culls exactly like its base class."""
 
+    disconnect_timeout = Float(0, config=True, help=(
+        "Shut a kernel down this many seconds after the last browser connection to it closed, "
+        "unless one connects again. 0: leave it to the idle culler."))
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._seen_in_pool: set[str] = set()
+        self._left: dict[str, asyncio.TimerHandle] = {}
+
+    def notify_connect(self, kernel_id):
+        super().notify_connect(kernel_id)
+        timer = self._left.pop(kernel_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    def notify_disconnect(self, kernel_id):
+        super().notify_disconnect(kernel_id)
+        if self.disconnect_timeout > 0 and self._kernel_connections.get(kernel_id) == 0:
+            if kernel_id in self._left:
+                self._left.pop(kernel_id).cancel()
+            self._left[kernel_id] = asyncio.get_running_loop().call_later(
+                self.disconnect_timeout, lambda: asyncio.ensure_future(self._shutdown_if_left(kernel_id)))
+
+    async def _shutdown_if_left(self, kernel_id):
+        self._left.pop(kernel_id, None)
+        if kernel_id in self._kernels and self._kernel_connections.get(kernel_id, 0) == 0:
+            self.log.info("Kernel %s: no browser for %.0f s, shutting it down", kernel_id,
+                          self.disconnect_timeout)
+            await self.shutdown_kernel(kernel_id)
 
     def pooled_kernel_ids(self) -> set[str]:
         """The kernels waiting in a Voila pool now (their notebook has run)."""
