@@ -120,9 +120,10 @@ function watchKernel(kernel) {
 }
 
 /**
- * Ask the server to shut the kernel down when the student leaves, as Voila's front end does. A
- * standalone Voila sets no _xsrf cookie and refuses the request (403), so there the culler frees
- * the kernel; the beacon works where the page shares a Jupyter server's cookie.
+ * Ask the server to shut the kernel down when the student leaves, as Voila's front end does. The
+ * beacon works where the page shares a Jupyter server's _xsrf cookie (JupyterLab's preview, a hub);
+ * standalone Voila sets none and refuses it (403), and there the kit's kernel manager shuts the
+ * kernel down once its last connection has been closed for a while (widgets/kernels.py).
  */
 function shutdownOnLeave(baseUrl, kernel) {
   window.addEventListener('pagehide', () => {
