@@ -1,0 +1,186 @@
+"""The combinatorial-choice model against ground truths that do not come from it: optima by
+enumerating every set, walk and ordered list with plain Python sets, the cascade's value by
+enumerating every outcome of the user's scan, and the grouping error by raw-sample simulation."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from widgets.lessons import combinatorial_choice as cc
+
+
+def random_cover(rng, n, n_targets=40, p=0.15):
+    """n sensors' target sets as Python sets, and the same as uint64 bitmasks."""
+    sets = [set(np.flatnonzero(rng.random(n_targets) < p).tolist()) for _ in range(n)]
+    bits = np.array([sum(1 << t for t in s) for s in sets], dtype=np.uint64)
+    return sets, bits
+
+
+def opt_by_sets(sets, candidates, k):
+    k = min(k, len(candidates))
+    return max((len(set().union(*(sets[i] for i in combo))) for combo in itertools.combinations(candidates, k)),
+               default=0)
+
+
+# ----------------------------------------------------------------------------- coverage
+
+
+def test_brute_force_and_greedy_against_every_set():
+    """n <= 20, k <= 4: OPT equals the best union over every k-set; greedy's set covers what it
+    says and is >= (1 - 1/e) OPT on every one of 300 random instances."""
+    rng = np.random.default_rng(0)
+    worst = 1.0
+    for trial in range(300):
+        n, k = int(rng.integers(2, 21)), int(rng.integers(1, 5))
+        sets, bits = random_cover(rng, n, p=rng.uniform(0.05, 0.4))
+        opt = opt_by_sets(sets, list(range(n)), k)
+        assert cc.brute_force_coverage(bits, range(n), k) == opt
+        chosen, value, calls = cc.greedy(bits, list(range(n)), k)
+        assert value == len(set().union(*(sets[i] for i in chosen))) and len(chosen) == min(k, n)
+        assert calls == sum(n - j for j in range(min(k, n)))
+        assert value >= (1 - 1 / math.e) * opt - 1e-12
+        worst = min(worst, value / opt if opt else 1.0)
+    assert worst < 1.0      # the instances are hard enough that greedy is not always optimal
+
+
+@pytest.mark.parametrize("eps", [0.1, 0.5, 1.0])
+@pytest.mark.parametrize("adversarial", [False, True])
+def test_kept_solution_holds_half_of_opt_at_every_event(eps, adversarial):
+    """After every insertion or deletion the kept solution covers >= OPT / (2(1 + eps)), OPT by
+    enumerating every k-set of the live sensors with Python sets (pools up to 20, k up to 4)."""
+    rng = np.random.default_rng(int(eps * 10) + adversarial)
+    for trial in range(4):
+        k = trial + 1
+        sets, bits = random_cover(rng, 20, n_targets=64)
+        rows = cc.run_stream(bits, k, eps, n_events=60, adversarial=adversarial, seed=trial)
+        for row in rows:
+            opt = opt_by_sets(sets, row["live"], k)
+            kept = set().union(*(sets[i] for i in row["kept_set"]))
+            assert row["opt"] == opt and row["kept"] == len(kept) and len(row["kept_set"]) <= k
+            assert set(row["kept_set"]) <= set(row["live"])
+            assert row["kept"] >= opt / (2 * (1 + eps)) - 1e-9
+            assert row["greedy"] >= (1 - 1 / math.e) * opt - 1e-9
+
+
+def test_kept_solution_is_cheaper_than_recomputing_greedy():
+    s = cc.coverage_stream(3, 0.5, False)
+    pools = [len(r["live"]) for r in s["rows"]]
+    assert s["greedy_calls"][-1] == sum(sum(L - j for j in range(min(3, L))) for L in pools)
+    assert s["kept_calls"][-1] < s["greedy_calls"][-1] / 2
+
+
+# ----------------------------------------------------------------------------- walks
+
+
+def walk_by_hand(start, moves, size=7):
+    r, c = divmod(start, size)
+    cells = [(r, c)]
+    for dr, dc in moves:
+        if 0 <= r + dr < size and 0 <= c + dc < size:
+            r, c = r + dr, c + dc
+        cells.append((r, c))
+    return cells
+
+
+def seen(cells, size=7):
+    return {(r + dr, c + dc) for r, c in cells for dr, dc in ((0, 0), (0, 1), (1, 0), (0, -1), (-1, 0))
+            if 0 <= r + dr < size and 0 <= c + dc < size}
+
+
+@pytest.mark.parametrize("horizon", [0, 1, 2, 3, 4, 5, 6])
+def test_walks_against_every_walk(horizon):
+    """The optimum equals the best distinct-cell weight over all 4^H walks; the additive walk has
+    the best sum of per-step rewards (counting repeats) over all of them."""
+    weight = cc.path_world()[0].reshape(7, 7)
+    plans = cc.path_plans(horizon)
+    directions = [(0, 1), (1, 0), (0, -1), (-1, 0)]
+    best, best_additive = 0.0, 0.0
+    for moves in itertools.product(directions, repeat=horizon):
+        cells = walk_by_hand(plans["start"], moves)
+        best = max(best, sum(weight[x] for x in seen(cells)))
+        best_additive = max(best_additive, sum(sum(weight[x] for x in seen([cell])) for cell in cells))
+    assert plans["values"]["optimum"] == pytest.approx(best)
+    as_cells = lambda walk: [divmod(c, 7) for c in walk]
+    assert sum(weight[x] for x in seen(as_cells(plans["optimum"]))) == pytest.approx(best)
+    assert sum(sum(weight[x] for x in seen([c])) for c in as_cells(plans["additive"])) == pytest.approx(best_additive)
+    assert plans["values"]["greedy"] <= best + 1e-9 and plans["values"]["additive"] <= best + 1e-9
+
+
+# ----------------------------------------------------------------------------- cascade
+
+
+def value_by_outcomes(p, w):
+    """Average the reward over every outcome (which items attract), weighted by its probability."""
+    total = 0.0
+    for attract in itertools.product([False, True], repeat=len(p)):
+        prob = np.prod([pj if a else 1 - pj for pj, a in zip(p, attract)])
+        first = next((j for j, a in enumerate(attract) if a), None)
+        total += prob * (w[first] if first is not None else 0.0)
+    return total
+
+
+def test_cascade_value_against_every_outcome_and_the_closed_form():
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        n = int(rng.integers(1, 8))
+        p, w = rng.uniform(0, 1, n), rng.uniform(0, 2, n)
+        assert cc.cascade_value(p, w) == pytest.approx(value_by_outcomes(p, w))
+        assert cc.cascade_value(p, np.ones(n)) == pytest.approx(1 - np.prod(1 - p))
+        assert cc.cascade_value(p[::-1], np.ones(n)) == pytest.approx(1 - np.prod(1 - p))
+
+
+def test_best_list_against_every_ordered_list():
+    rng = np.random.default_rng(2)
+    for _ in range(60):
+        n = int(rng.integers(1, 7))
+        p, w = rng.uniform(0.02, 0.9, n), rng.uniform(0.1, 1, n)
+        for length in range(1, n + 1):
+            best = max(value_by_outcomes(p[list(perm)], w[list(perm)])
+                       for l in range(1, length + 1) for perm in itertools.permutations(range(n), l))
+            chosen = cc.best_list(p, w, length)
+            assert len(chosen) <= length
+            assert cc.cascade_value(p[chosen], w[chosen]) == pytest.approx(best)
+
+
+def test_cascade_curves_match_exhaustive_search():
+    for values in ("equal", "varied"):
+        c = cc.cascade_curves(values)
+        np.testing.assert_allclose(c["curves"]["BestPerm"], c["curves"]["exhaustive optimum"])
+        p, w = c["p"], c["w"]
+        assert c["curves"]["exhaustive optimum"][2] == pytest.approx(cc.brute_force_list(p, w, 3)[0])
+    c = cc.cascade_curves("equal")["curves"]
+    np.testing.assert_allclose(c["by attraction p"], c["BestPerm"])
+
+
+# ----------------------------------------------------------------------------- grouping
+
+
+@pytest.mark.parametrize("groups, m", [(1, 4), (3, 1), (6, 4), (7, 16), (48, 2)])
+def test_grouping_error_closed_form_against_simulation(groups, m):
+    """bias^2 + variance in closed form against the squared error of the grouped estimate on
+    20000 data sets of raw Gaussian samples (5 standard errors)."""
+    mu = cc.action_means()
+    bias2, var = cc.grouping_error(mu, groups, m)
+    assert var == pytest.approx(groups / (len(mu) * m))
+    rng = np.random.default_rng(groups * 100 + m)
+    edges = np.array_split(np.arange(len(mu)), groups)
+    errors = []
+    for _ in range(20):
+        samples = mu[None, :, None] + rng.standard_normal((1000, len(mu), m))
+        est = np.empty((1000, len(mu)))
+        for g in edges:
+            est[:, g] = samples[:, g, :].mean(axis=(1, 2))[:, None]
+        errors.append(((est - mu) ** 2).mean(axis=1))
+    errors = np.concatenate(errors)
+    assert abs(errors.mean() - (bias2 + var)) < 5 * errors.std() / np.sqrt(errors.size)
+
+
+def test_grouping_curve_bias_variance_trade_off():
+    few, many = cc.grouping_curves(1), cc.grouping_curves(64)
+    assert few["bias2"][-1] == pytest.approx(0) and few["var"][0] == pytest.approx(1 / 48)
+    assert few["best"] < many["best"]
+    np.testing.assert_allclose(few["simulated"], few["total"][few["shown"] - 1], rtol=0.2)
