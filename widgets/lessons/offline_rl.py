@@ -152,9 +152,8 @@ def offline_q(mdp: GridMDP, trained: np.ndarray, unvisited: float) -> np.ndarray
     Q = np.zeros((mdp.horizon + 1, S, A))
     for h in range(1, mdp.horizon + 1):
         V = Q[h - 1].max(axis=1)
-        V[mdp.goal] = 0.0                                       # the goal is terminal: known
         Q[h] = np.where(trained, mdp.reward + V[mdp.next_state], unvisited)
-        Q[h, mdp.goal] = 0.0
+        Q[h, mdp.goal] = 0.0                                    # the goal is terminal: known
     return Q
 
 
