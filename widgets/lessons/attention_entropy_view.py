@@ -122,6 +122,6 @@ class AttentionEntropyLesson(Lesson):
                 "first_ln": first(0.25, True)}
 
 
-def view(**values) -> AttentionEntropyLesson:
-    """The lesson as one widget, for ``notebooks/lessons/attention_entropy.ipynb``."""
-    return AttentionEntropyLesson(**values)
+def view(**values):
+    """The lesson as one widget (see ``Lesson.show``)."""
+    return AttentionEntropyLesson.show(**values)

@@ -118,6 +118,6 @@ class ContinualDPLesson(Lesson):
         return {"cross": cross, "log2_cross": float(np.log2(cross)), "levels_256": dp.tree_levels(256)}
 
 
-def view(**values) -> ContinualDPLesson:
-    """The lesson as one widget."""
-    return ContinualDPLesson(**values)
+def view(**values):
+    """The lesson as one widget (see ``Lesson.show``)."""
+    return ContinualDPLesson.show(**values)

@@ -108,6 +108,6 @@ class EntropyCouplingLesson(Lesson):
             self.controls[name].disabled = values["preset"] != RANDOM
 
 
-def view(**values) -> EntropyCouplingLesson:
-    """The lesson as one widget, for ``notebooks/lessons/entropy_coupling.ipynb``."""
-    return EntropyCouplingLesson(**values)
+def view(**values):
+    """The lesson as one widget (see ``Lesson.show``)."""
+    return EntropyCouplingLesson.show(**values)

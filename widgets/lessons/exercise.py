@@ -60,6 +60,11 @@ class CheckResult:
 
 
 def _fmt(value: Any) -> str:
+    """A short one-line rendering of a value for a message."""
+    return " ".join(_fmt_lines(value).split())
+
+
+def _fmt_lines(value: Any) -> str:
     arr = np.asarray(value)
     if arr.size > 6:
         return f"an array of shape {arr.shape} starting {np.array2string(arr.ravel()[:4], precision=4)}"

@@ -132,6 +132,6 @@ class SafeExplorationLesson(Lesson):
         return se.compare(int(arms), float(gap), int(horizon), int(seed), alpha=float(alpha))
 
 
-def view() -> SafeExplorationLesson:
-    """The lesson as one widget (for the notebook)."""
-    return SafeExplorationLesson()
+def view(**values):
+    """The lesson as one widget (see ``Lesson.show``)."""
+    return SafeExplorationLesson.show(**values)

@@ -112,6 +112,6 @@ class StreamingTDLesson(Lesson):
                           kappa=float(kappa), gamma=1.0, features=features)
 
 
-def view() -> StreamingTDLesson:
-    """The lesson as one widget (for the notebook)."""
-    return StreamingTDLesson()
+def view(**values):
+    """The lesson as one widget (see ``Lesson.show``)."""
+    return StreamingTDLesson.show(**values)
