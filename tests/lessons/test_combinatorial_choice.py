@@ -20,6 +20,16 @@ def random_cover(rng, n, n_targets=40, p=0.15):
     return sets, bits
 
 
+def disc_cover(rng, n, n_targets=40):
+    """Sensors in clusters (heavy overlaps, where marginal gains matter) covering targets in a disc."""
+    centres = rng.uniform(0, 1, (3, 2))
+    sensors = centres[rng.integers(0, 3, n)] + 0.08 * rng.standard_normal((n, 2))
+    targets = rng.uniform(0, 1, (n_targets, 2))
+    radius = rng.uniform(0.1, 0.35)
+    sets = [{t for t in range(n_targets) if math.dist(s, targets[t]) <= radius} for s in sensors]
+    return sets, np.array([sum(1 << t for t in s) for s in sets], dtype=np.uint64)
+
+
 def opt_by_sets(sets, candidates, k):
     k = min(k, len(candidates))
     return max((len(set().union(*(sets[i] for i in combo))) for combo in itertools.combinations(candidates, k)),
@@ -36,7 +46,7 @@ def test_brute_force_and_greedy_against_every_set():
     worst = 1.0
     for trial in range(300):
         n, k = int(rng.integers(2, 21)), int(rng.integers(1, 5))
-        sets, bits = random_cover(rng, n, p=rng.uniform(0.05, 0.4))
+        sets, bits = (random_cover(rng, n, p=rng.uniform(0.05, 0.4)) if trial % 2 else disc_cover(rng, n))
         opt = opt_by_sets(sets, list(range(n)), k)
         assert cc.brute_force_coverage(bits, range(n), k) == opt
         chosen, value, calls = cc.greedy(bits, list(range(n)), k)
@@ -123,12 +133,18 @@ def value_by_outcomes(p, w):
     return total
 
 
+def value_by_formula(p, w):
+    """sum_j w_j p_j prod_{l<j} (1 - p_l), written out (checked against value_by_outcomes below)."""
+    return sum(w[j] * p[j] * math.prod(1 - p[l] for l in range(j)) for j in range(len(p)))
+
+
 def test_cascade_value_against_every_outcome_and_the_closed_form():
     rng = np.random.default_rng(1)
     for _ in range(50):
         n = int(rng.integers(1, 8))
         p, w = rng.uniform(0, 1, n), rng.uniform(0, 2, n)
         assert cc.cascade_value(p, w) == pytest.approx(value_by_outcomes(p, w))
+        assert value_by_formula(p, w) == pytest.approx(value_by_outcomes(p, w))
         assert cc.cascade_value(p, np.ones(n)) == pytest.approx(1 - np.prod(1 - p))
         assert cc.cascade_value(p[::-1], np.ones(n)) == pytest.approx(1 - np.prod(1 - p))
 
@@ -139,7 +155,7 @@ def test_best_list_against_every_ordered_list():
         n = int(rng.integers(1, 7))
         p, w = rng.uniform(0.02, 0.9, n), rng.uniform(0.1, 1, n)
         for length in range(1, n + 1):
-            best = max(value_by_outcomes(p[list(perm)], w[list(perm)])
+            best = max(value_by_formula(p[list(perm)], w[list(perm)])
                        for l in range(1, length + 1) for perm in itertools.permutations(range(n), l))
             chosen = cc.best_list(p, w, length)
             assert len(chosen) <= length

@@ -5,7 +5,7 @@ is a *set* or a *list*, what an item adds depends on what is already chosen (its
 
 * Coverage under a stream (K. Banihashem, L. Biabani, S. Goudarzi, M. Hajiaghayi, P. Jabbarzade,
   M. Monemizadeh, "Dynamic Constrained Submodular Optimization with Polylogarithmic Update Time",
-  ICML 2023, arXiv:2305.15192). Sensors are inserted and deleted; keep k of them covering many
+  ICML 2023, PMLR 202). Sensors are inserted and deleted; keep k of them covering many
   targets. ``greedy`` recomputed from scratch costs about k x |pool| oracle calls per event;
   ``DynamicThreshold`` keeps one threshold solution per guess of OPT (Sieve-Streaming's rule, kept
   valid under deletions by rebuilding a guess only when one of its own sensors leaves). It is a
@@ -16,17 +16,18 @@ is a *set* or a *list*, what an item adds depends on what is already chosen (its
   weight of the *distinct* cells it has seen, not the sum over steps. ``path_plans`` compares the
   best walk for the additive (Markov) reward, the greedy marginal-gain walk (the rule SubPO's policy
   gradient follows) and the exhaustive optimum.
-* A cascade (Y. Du, Z. Wang, S. Bhatt, H. Luo, "Cascading Reinforcement Learning", ICLR 2024,
+* A cascade (Y. Du, R. Srikant, W. Chen, "Cascading Reinforcement Learning", ICLR 2024,
   arXiv:2401.08961): a user scans a list and clicks the first attractive item (probability p_i),
   worth w_i (in cascading RL, reward plus the value of the next state). ``best_list`` is the
   BestPerm idea: order by w, choose the set by dynamic programming.
-* Grouping actions (Y. Chen, Y. Shi, ..., "Achieving Sample and Computational Efficient
-  Reinforcement Learning by Action Space Reduction via Grouping", 2023): actions in one group share
+* Grouping actions (Y. Li, P. Ju, N. Shroff, "Achieving Sample and Computational Efficient
+  Reinforcement Learning by Action Space Reduction via Grouping", ICLR 2024, arXiv:2306.12981): actions in one group share
   one estimate, so coarser groups are biased and finer ones are noisy; ``grouping_error`` gives
   bias^2 + variance in closed form, ``simulated_grouping_error`` by simulation.
 
-The fifth paper (Xu, ..., Tambe, "Reinforcement learning with combinatorial actions for coupled
-restless bandits", SEQUOIA, 2024) is cited in the notebook; its budgeted restless arms are not drawn.
+The fifth paper (L. Xu, B. Wilder, E. B. Khalil, M. Tambe, "Reinforcement learning with combinatorial
+actions for coupled restless bandits", ICLR 2025, arXiv:2503.01919: SEQUOIA) is cited in the notebook;
+its budgeted restless arms are not drawn.
 """
 
 from __future__ import annotations

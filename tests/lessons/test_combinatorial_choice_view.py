@@ -1,0 +1,81 @@
+"""The combinatorial-choice view without a browser: controls redraw in place, drawing-only controls
+do not recompute, the tour applies and quotes what the plot shows, the questions grade."""
+
+import numpy as np
+import pytest
+
+from widgets.lessons.combinatorial_choice_view import CombinatorialChoiceLesson, view
+
+
+@pytest.fixture
+def lesson():
+    return view()
+
+
+def ys(lesson, key):
+    return np.array(lesson.trace(key).y, dtype=float)
+
+
+def test_default_view(lesson):
+    assert isinstance(lesson, CombinatorialChoiceLesson)
+    assert len(lesson.figure.data) == 26
+    opt, greedy, kept = ys(lesson, "opt"), ys(lesson, "greedy value"), ys(lesson, "kept value")
+    assert len(opt) == 100 and np.all(greedy >= (1 - 1 / np.e) * opt) and np.all(kept >= opt / 3 - 1e-9)
+    assert ys(lesson, "kept calls")[-1] < ys(lesson, "greedy calls")[-1]
+    assert "OPT" in lesson.readout.value and "BestPerm" in lesson.readout.value
+
+
+def test_controls_redraw_in_place(lesson):
+    fig_id, before = id(lesson.figure), ys(lesson, "opt")
+    lesson.controls["k"].value = 4
+    assert id(lesson.figure) == fig_id and np.all(ys(lesson, "opt") >= before)
+    lesson.controls["eps"].value = 1.0
+    assert ys(lesson, "bound")[-1] == pytest.approx(ys(lesson, "opt")[-1] / 4)
+    lesson.controls["horizon"].value = 2
+    assert len(lesson.trace("walk optimum").x) == 3
+    lesson.controls["values"].value = "varied"
+    best, exhaustive = ys(lesson, "cascade BestPerm"), ys(lesson, "cascade opt")
+    np.testing.assert_allclose(best, exhaustive)
+    assert ys(lesson, "cascade by p·w")[2] < best[2]
+    lesson.controls["samples"].value = 64
+    assert lesson.trace("group now").y[0] == pytest.approx(ys(lesson, "group total")[5])
+
+
+def test_drawing_only_controls_do_not_recompute(lesson):
+    result = lesson.result
+    lesson.controls["t"].value = 10
+    lesson.controls["groups"].value = 20
+    lesson.controls["length"].value = 5
+    assert lesson.result is result
+    assert list(lesson.trace("now value").x) == [10, 10]
+    assert lesson.trace("group now").x[0] == 20 and lesson.trace("cascade now").x[0] == 5
+    assert "event 10" in lesson.readout.value and "20 groups" in lesson.readout.value
+
+
+def test_tour_applies_every_step_and_quotes_the_plot(lesson):
+    applied = {}
+    for i, step in enumerate(lesson.tour.steps):
+        lesson.tour.go(i)
+        applied.update(step.settings)
+        assert all(lesson.controls[n].value == v for n, v in applied.items())
+    assert 4 <= len(lesson.tour.steps) <= 8
+    lesson.tour.go(1)
+    text = lesson.tour.narration.value
+    assert f"{int(ys(lesson, 'kept calls')[-1])} questions" in text
+    assert f"{int(ys(lesson, 'greedy calls')[-1])} questions" in text
+    lesson.tour.go(4)
+    walk = lesson.result["walk"]
+    assert walk["values"]["additive"] < walk["values"]["greedy"] < walk["values"]["optimum"]
+    assert f"{walk['values']['optimum']:.1f}" in lesson.tour.narration.value
+    additive = walk["additive"]
+    assert len(set(additive[3:])) == 2          # it shuttles between two cells
+    lesson.tour.go(6)
+    assert f"{ys(lesson, 'cascade BestPerm')[2]:.3f}" in lesson.tour.narration.value
+
+
+def test_quiz_right_and_wrong_answers(lesson):
+    q1, q2, q3 = lesson.quiz.questions
+    assert q1.submit(0.76) and not q1.submit(0.7)
+    assert q2.submit("more groups") and not q2.submit("fewer groups")
+    assert q3.submit("it goes to the richest spot and shuttles there")
+    assert not q3.submit("it keeps exploring new cells")
