@@ -319,12 +319,14 @@ def policy_values(P, R, policies, gamma=GAMMA):
     return np.linalg.solve(np.eye(S) - gamma * Ppi, Rpi[..., None])[..., 0]
 
 
-def optimal_q(P, R, gamma=GAMMA, iters=400):
-    """Q* of one model (value iteration; gamma^400 is below 1e-18)."""
+def optimal_q(P, R, gamma=GAMMA, iters=400, tol=1e-15):
+    """Q* of one model (value iteration until it stops moving; gamma^400 is below 1e-18)."""
     V = np.zeros(P.shape[0])
     for _ in range(iters):
         Q = R + gamma * P @ V
-        V = Q.max(axis=1)
+        V, old = Q.max(axis=1), V
+        if np.abs(V - old).max() < tol:
+            break
     return Q
 
 
@@ -351,12 +353,14 @@ def iwocs(P, R, start=0, first=0, gamma=GAMMA, max_iter=20):
     return history
 
 
-def rectangular_robust_value(P, R, start=0, gamma=GAMMA, iters=400):
+def rectangular_robust_value(P, R, start=0, gamma=GAMMA, iters=400, tol=1e-15):
     """Robust value iteration with the adversary re-choosing the model at every step (dynamic,
     (s, a)-rectangular): V(s) = max_a min_k [R_k + gamma P_k V]. At most the static max-min."""
     V = np.zeros(P.shape[1])
     for _ in range(iters):
-        V = np.min(R + gamma * P @ V, axis=0).max(axis=1)
+        V, old = np.min(R + gamma * P @ V, axis=0).max(axis=1), V
+        if np.abs(V - old).max() < tol:
+            break
     return float(V[start])
 
 
