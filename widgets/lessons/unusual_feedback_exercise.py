@@ -18,6 +18,8 @@ def vote_error_solution(n, alpha):
     More than n/2 wrong observations: the vote is wrong. Exactly n/2 (a tie): a fair
     coin decides, so it is wrong half of the time. Return a float.
     """
+    from math import comb
+
     q = (1 - alpha) / 2
     error = 0.0
     for k in range(n + 1):                        # k wrong observations

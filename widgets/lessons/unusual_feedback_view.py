@@ -141,7 +141,7 @@ class UnusualFeedbackLesson(Lesson):
 
     def facts(self) -> dict:
         pref, always, never = (uf.preference_run(t) for t in (0.3, 0.0, 100.0))
-        alp, alp_noisy, rand = uf.teacher_run(0.0, 0.1), uf.teacher_run(0.03, 0.1), uf.teacher_run(0.0, 1.0)
+        alp, alp_noisy, rand = uf.teacher_run(0.0, 0.1), uf.teacher_run(0.03, 0.2), uf.teacher_run(0.0, 1.0)
         rf = uf.reward_free_curves()
         return {"q_unsure": pref["queries"][-1], "q_always": always["queries"][-1],
                 "r_unsure": pref["regret"][-1], "r_always": always["regret"][-1], "r_never": never["regret"][-1],
