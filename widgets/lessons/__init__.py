@@ -20,6 +20,11 @@ ORDER = [
     "combinatorial_choice",
     "unusual_feedback",
     "safe_control",
+    "implicit_diff",
+    "gradient_free",
+    "event_times",
+    "diffusion_control",
+    "token_dynamics",
 ]
 
 
