@@ -1,0 +1,31 @@
+"""The safe-control lesson in Voila: it renders, the tour's step 2 (head-on, no right-hand rule)
+redraws the agents' paths into a deadlock d apart, and the slides render."""
+
+import pytest
+from conftest import screenshot
+from lesson_helpers import open_lesson, open_slides, read_trace, save_plot, tour_next, wait_for_change
+
+pytestmark = pytest.mark.browser
+
+ROOT = ".kit-lesson-safe-control"
+PATH0 = read_trace(ROOT, 1, "x")          # trace 1: agent 0's path (trace 0 is the obstacle)
+
+
+def test_tour_step_two_deadlocks_the_head_on_agents(open_app):
+    page, before = open_lesson(open_app, "safe_control", PATH0, root=ROOT, timeout=60_000,
+                               ready="x => x !== null && x.length > 100")
+    assert before[-1] == pytest.approx(2.0, abs=0.1)       # right-hand rule on: agent 0 gets home
+    assert "6.6 s" in page.locator(f"{ROOT} .kit-safe-table").inner_text()
+    tour_next(page, 2, root=ROOT)
+    after = wait_for_change(page, PATH0, before, timeout=60_000)
+    assert after[-1] == pytest.approx(-0.25, abs=0.01)     # stuck d/2 left of the centre
+    assert "not within 15 s" in page.locator(f"{ROOT} .kit-safe-table").inner_text()
+    screenshot(page, "lesson-safe_control")
+    save_plot(page, "lesson-safe_control-plot", root=ROOT, settle_ms=500)
+
+
+def test_slides_render(open_app):
+    """Narrative slides, then the lesson's slide with its live plot (no slide navigation)."""
+    page = open_slides(open_app, "safe_control", selector=".reveal .slides", min_sections=5, root=ROOT,
+                       timeout=120_000)
+    screenshot(page, "lesson-safe_control-slides")
