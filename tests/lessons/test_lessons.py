@@ -138,3 +138,14 @@ def test_exercise_accepts_the_reference_and_rejects_plausible_mistakes(slug):
     namespace = {}
     exec(exercise.stub, {"np": np}, namespace)
     assert "not written yet" in exercise.check(namespace[exercise.name]).message
+
+
+def test_papers_and_lessons_link_both_ways(corpus):
+    """data/papers.jsonl names a lesson for exactly the papers its LESSON lists; every partial
+    link has its one line, on a link that exists."""
+    by_slug = {lesson["slug"]: set(lesson["papers"]) for lesson in registry()}
+    assert set(corpus["id"]) >= set().union(*by_slug.values()), "a lesson cites an unknown paper id"
+    for pid, lessons, notes in zip(corpus["id"], corpus["lessons"], corpus["lesson_notes"]):
+        assert set(lessons) == {slug for slug, papers in by_slug.items() if pid in papers}, pid
+        for slug, line in (notes or {}).items():
+            assert slug in lessons and isinstance(line, str) and 20 < len(line) < 400 and "\n" not in line
