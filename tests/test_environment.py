@@ -32,12 +32,6 @@ def test_environment_yml_matches_pyproject():
     assert listed == wanted
 
 
-def test_environment_installs_this_package():
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert "-e ." in pip
-
-
 def test_plotly_widgets_import_without_the_slow_iri_parser():
     """Every lesson kernel imports plotly's FigureWidget; through nbformat -> jsonschema that used to
     build rfc3987-syntax's Earley parsers (1.3 s per kernel). The jsonschema cap keeps it out."""
