@@ -56,7 +56,7 @@ from widgets.compat import sync_figure
 from widgets.teaching import Question, Quiz, Tour
 
 from . import text as lesson_text
-from .controls import Choice, Control, LogSlider, Pick, Slider, Toggle
+from .controls import Choice, Control, LogSlider, Pick, Slider, Toggle, _pairs
 
 # ----------------------------------------------------------------------------- figures by key
 
@@ -92,7 +92,8 @@ def assign(trace, **props) -> None:
 
 
 def set_title(fig: go.Figure, index: int, text: str) -> None:
-    """Set the title of subplot ``index`` (0-based, in ``make_subplots`` order)."""
+    """Set the title of subplot ``index`` (0-based, in ``make_subplots`` order). Give every
+    subplot a title in ``make_subplots`` (plotly makes no annotation for an empty one)."""
     fig.layout.annotations[index].text = text
 
 
@@ -154,10 +155,10 @@ def build_control(spec: Control, value: Any, label_width: str) -> W.ValueWidget:
     layout = W.Layout(width=spec.width)
     common = dict(description=spec.label, style=style, layout=layout)
     if isinstance(spec, Pick):
-        return W.SelectionSlider(options=list(spec.options), value=value,
+        return W.SelectionSlider(options=_pairs(spec.options), value=value,
                                  continuous_update=spec.live, **common)
     if isinstance(spec, Choice):
-        return W.Dropdown(options=list(spec.options), value=value, **common)
+        return W.Dropdown(options=_pairs(spec.options), value=value, **common)
     if isinstance(spec, Slider):
         cls = W.IntSlider if spec.integer else W.FloatSlider
         extra = {"readout_format": spec.fmt} if spec.fmt else {}
