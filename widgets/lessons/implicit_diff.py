@@ -204,7 +204,8 @@ def dispatch_state(d1: float, d2: float, water: float, against: str = "d1", fd_s
         h = min(fd_step, value - lo, hi - value) or fd_step
         up, down = dict(point, **{name: value + h}), dict(point, **{name: value - h})
         fd[name] = float(dispatch_cost(**up) - dispatch_cost(**down)) / (2 * h)
-    grid = np.linspace(*DISPATCH_RANGES[against], 141)
+    lo, hi = DISPATCH_RANGES[against]
+    grid = np.arange(lo, hi + 0.25, 0.5)               # every slider value is on the grid
     curve = dispatch_cost(*(grid if name == against else point[name] for name in ("d1", "d2", "water")))
     return dict(lp, duals=duals, fd=fd, grid=grid, curve=curve)
 
