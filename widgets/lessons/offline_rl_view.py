@@ -74,6 +74,7 @@ class OfflineRLDisplay(LessonDisplay):
             1, 3)
         fig.update_layout(width=1020, height=470, margin=dict(l=40, r=20, t=50, b=40), template="plotly_white",
                           legend=dict(orientation="h", y=-0.22, x=0), bargap=0.3)
+        fig.update_annotations(font_size=14)
         fig.update_xaxes(range=[-0.5, orl.COLS - 0.5], showgrid=False, zeroline=False, showticklabels=False,
                          row=1, col=1)
         fig.update_yaxes(range=[-0.5, orl.ROWS - 0.5], scaleanchor="x", showgrid=False, zeroline=False,
@@ -115,7 +116,7 @@ class OfflineRLDisplay(LessonDisplay):
         set_title(fig, 0, f"The data ({len(s['data'].states)} trajectories) and a path")
         set_title(fig, 1, f"Exact return of each learner (TQ {m['TQ']:.2f}, SACo {m['SACo']:.2f})")
         gap = curve["believed"][v["k"]] - curve["true"][v["k"]]
-        set_title(fig, 2, f"Model rollouts: overestimation {gap:.2f} at k = {v['k']}")
+        set_title(fig, 2, f"k-step rollouts: believed − true = {gap:.2f}")
 
     def readout(self) -> str:
         s, m = self.result, self.result["measures"]
@@ -133,6 +134,8 @@ class OfflineRLLesson(Lesson):
     """Dataset (sampled or the stitching pair), its size and expert share, k, the unseen-pair value."""
 
     slug = "offline_rl"
+    Display = OfflineRLDisplay
+    COLUMNS = [["case", "unvisited", "show"], ["n", "expert", "seed"], ["k"]]
     LABEL_WIDTH = "120px"
     CONTROLS = {
         "case": Choice([("expert + random runs", "sampled"), ("two runs (stitching)", "stitching")],
@@ -147,8 +150,6 @@ class OfflineRLLesson(Lesson):
                             orl.OPTIMISTIC, "Q at unseen pairs", width="330px"),
         "show": Choice(list(orl.METHODS), "BC", "path on the map", width="330px"),
     }
-    COLUMNS = [["case", "unvisited", "show"], ["n", "expert", "seed"], ["k"]]
-    Display = OfflineRLDisplay
 
     def compute(self, case, n, expert, seed, k, unvisited):
         return orl.lesson_state(case, int(n), float(expert), int(seed), int(k), float(unvisited))
