@@ -40,7 +40,7 @@ class TokenDisplay(LessonDisplay):
                                             "residual stack on x' = Ax", "error at T vs depth N"))
         for l, colour in enumerate(COLOURS):
             add(fig, f"tok{l}", go.Scatter(x=[], y=[], mode="lines", name=f"token {l + 1}",
-                                           line=dict(color=colour), legendgroup="tok"), 1, 1)
+                                           line=dict(color=colour)), 1, 1)
             add(fig, f"crit{l}", go.Scatter(x=td.MU_GRID, y=[], mode="lines", showlegend=False,
                                             line=dict(color=colour, width=1.5)), 1, 2)
         add(fig, "envelope", go.Scatter(x=[], y=[], mode="lines", name="1/√(2|μ| ln2 t)",
@@ -103,7 +103,7 @@ class TokenDisplay(LessonDisplay):
     def readout(self) -> str:
         r, s = self.result, self.result["stiff"]
         blow = ", ".join(f"{b:.1f}" if np.isfinite(b) else "—" for b in r["blowup"])
-        final = ", ".join(f"{x:.3g}" for x in r["x"][-1])
+        final = ", ".join(f"{x:.3g}" if np.isfinite(x) else "—" for x in r["x"][-1])
         fate = {"converge": "shrinks towards 0", "diverge": "grows without bound", "frozen": "stays put"}
         tokens = f"μ = {r['mu']:+.2f}: every token {fate[r['scenario']]}"
         rows = [["plain residual", f"{s['gain']['plain'][0]:.4f}", f"{s['gain']['plain'][1]:+.4f}",
