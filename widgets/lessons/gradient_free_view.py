@@ -1,0 +1,146 @@
+"""The gradient-free lesson's view: CBO on Rastrigin, a token on a graph, anarchic FedAvg, LQR policy gradient.
+
+The maths is in ``gradient_free.py``, the words in ``gradient_free.yaml``; this module only draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from . import gradient_free as gf
+from .base import Lesson, LessonDisplay, add, assign, set_title, table, trace
+from .controls import Choice, LogSlider, Pick, Slider
+
+XS = np.linspace(-3.0, 5.5, 600)
+NODES = [str(i) for i in range(10)]
+
+
+def _pt(v) -> str:
+    return "(" + ", ".join(f"{x:.2f}" for x in v) + ")"
+
+
+class GradientFreeDisplay(LessonDisplay):
+    """Four panels: particles on Rastrigin, visit frequencies vs target, FedAvg path, gain vs iteration."""
+
+    @classmethod
+    def figure(cls) -> go.Figure:
+        fig = make_subplots(rows=2, cols=2, vertical_spacing=0.16, horizontal_spacing=0.09,
+                            subplot_titles=("CBO", "Token walk", "FedAvg", "Policy gradient"))
+        add(fig, "f", go.Scatter(x=XS, y=gf.rastrigin(XS), mode="lines", line=dict(color="#bbb"),
+                                 name="Rastrigin f(x)", hoverinfo="skip"), 1, 1)
+        add(fig, "x0", go.Scatter(mode="markers", marker=dict(color="#f59e0b", opacity=0.6),
+                                  name="start (size = Laplace weight)"), 1, 1)
+        add(fig, "x", go.Scatter(mode="markers", marker=dict(color="#1f77b4", size=7), name="particles at the end"), 1, 1)
+        add(fig, "v", go.Scatter(mode="markers", marker=dict(symbol="star", size=16, color="#d62728"),
+                                 name="consensus point at the end"), 1, 1)
+        add(fig, "mu", go.Bar(x=NODES, marker_color="#111", width=0.15, name="target μ (degree / 2|E|)"), 1, 2)
+        add(fig, "plain", go.Scatter(x=NODES, mode="markers", marker=dict(symbol="circle-open", size=11,
+                                     color="#888", line=dict(width=2)), name="plain walk, one run"), 1, 2)
+        add(fig, "srrw", go.Scatter(x=NODES, mode="markers", marker=dict(symbol="diamond", size=9, color="#2563eb"),
+                                    name="self-repellent walk, one run"), 1, 2)
+        add(fig, "clients", go.Scatter(x=gf.CLIENT_CENTRES[:, 0], y=gf.CLIENT_CENTRES[:, 1], mode="markers+text",
+                                       text=[f"client {i}" for i in range(5)], textposition="top center",
+                                       marker=dict(color="#9467bd"), name="client minimisers (size = pull)"), 2, 1)
+        add(fig, "path", go.Scatter(mode="lines", line=dict(color="#2ca02c", width=1), name="server model"), 2, 1)
+        add(fig, "fixed", go.Scatter(mode="markers", marker=dict(symbol="diamond-open", size=14, color="#2ca02c",
+                                     line=dict(width=3)), name="fixed point (closed form)"), 2, 1)
+        truth = gf.true_minimiser()
+        add(fig, "truth", go.Scatter(x=[truth[0]], y=[truth[1]], mode="markers",
+                                     marker=dict(symbol="star", size=16, color="black"), name="true minimiser"), 2, 1)
+        add(fig, "k", go.Scatter(mode="lines", line=dict(color="#ff7f0e"), name="gain k_t"), 2, 2)
+        add(fig, "k*", go.Scatter(mode="lines", line=dict(color="black", dash="dash"), name="Riccati k*"), 2, 2)
+        fig.update_layout(width=1000, height=760, template="plotly_white", margin=dict(l=50, r=15, t=40, b=40),
+                          legend=dict(orientation="h", y=-0.08, x=0), font=dict(size=12))
+        fig.update_annotations(font_size=14)
+        fig.update_xaxes(title_text="x", row=1, col=1)
+        fig.update_yaxes(range=[-2, 45], title_text="f(x)", row=1, col=1)
+        fig.update_xaxes(title_text="node", row=1, col=2)
+        fig.update_yaxes(title_text="share of visits", row=1, col=2)
+        fig.update_xaxes(range=[-3, 4], title_text="θ₁", row=2, col=1)
+        fig.update_yaxes(range=[-3.5, 3], title_text="θ₂", row=2, col=1)
+        fig.update_xaxes(title_text="iteration", row=2, col=2)
+        fig.update_yaxes(title_text="gain k", row=2, col=2)
+        return fig
+
+    def draw(self, fig) -> None:
+        cbo, walk, plain, fed, pg = self.result
+        assign(trace(fig, "x0"), x=cbo["x0"], y=gf.rastrigin(cbo["x0"]))
+        trace(fig, "x0").marker.size = 3 + 15 * cbo["w0"] / cbo["w0"].max()
+        assign(trace(fig, "x"), x=cbo["x"], y=gf.rastrigin(cbo["x"]))
+        assign(trace(fig, "v"), x=[cbo["v"]], y=[gf.rastrigin(cbo["v"])])
+        set_title(fig, 0, f"CBO on Rastrigin: consensus ends at {cbo['v']:+.3f} (minimiser 0)")
+        assign(trace(fig, "mu"), y=walk["mu"])
+        assign(trace(fig, "plain"), y=plain["freq"][0])
+        assign(trace(fig, "srrw"), y=walk["freq"][0], name=f"self-repellent walk (α = {self.values['repel']:g}), one run")
+        set_title(fig, 1, f"Token SGD: n·Var(θ) plain {plain['nvar']:.1f}, self-repellent {walk['nvar']:.1f}")
+        q, k, path = fed["q"], fed["k"], fed["path"]
+        pull = q * k if self.values["aggregation"] == "FedAvg" else np.ones(5)
+        trace(fig, "clients").marker.size = 8 + 16 * pull / pull.max()
+        assign(trace(fig, "path"), x=path[:, 0], y=path[:, 1])
+        assign(trace(fig, "fixed"), x=[fed["fixed"][0]], y=[fed["fixed"][1]])
+        gap = np.linalg.norm(fed["fixed"] - fed["truth"])
+        set_title(fig, 2, f"{self.values['aggregation']}: fixed point {gap:.2f} from the minimiser")
+        ks = pg["k"]
+        assign(trace(fig, "k"), x=np.arange(len(ks)), y=ks)
+        assign(trace(fig, "k*"), x=[0, len(ks) - 1], y=[pg["k_star"]] * 2)
+        set_title(fig, 3, f"N-PG-IGT on 1-D LQR: k ends at {ks[-1]:.2f} (k* = {pg['k_star']:.3f})")
+
+    def readout(self) -> str:
+        cbo, walk, plain, fed, pg = self.result
+        rows = [["CBO", f"consensus {cbo['v']:+.4f}; weighted mean of the start {cbo['v0']:+.3f}",
+                 f"minimiser 0; best start {cbo['best0']:+.3f}"],
+                ["token walk", f"n·Var(θ): plain {plain['nvar']:.2f}, self-repellent {walk['nvar']:.2f}",
+                 f"closed form {plain['var_formula']:.2f} and {walk['var_formula']:.2f}"],
+                ["FedAvg", f"server model {_pt(fed['path'][-1])}, fixed point {_pt(fed['fixed'])}",
+                 f"true minimiser {_pt(fed['truth'])}"],
+                ["policy gradient", f"mean gain, last 50 iterations {np.mean(pg['k'][-50:]):.3f}",
+                 f"Riccati k* = {pg['k_star']:.4f}"]]
+        return f"<div class='kit-readout'>{table(['toy', 'reached', 'known answer'], rows)}</div>"
+
+
+class GradientFreeLesson(Lesson):
+    """Each column of controls drives one panel (the others come from caches)."""
+
+    slug = "gradient_free"
+    LABEL_WIDTH = "120px"
+    CONTROLS = {
+        "alpha": LogSlider(-1, 4, 0.25, 100.0, "α (weight)", fmt=".3g"),
+        "lam": Slider(0.2, 3.0, 0.1, 1.0, "λ (drift)", fmt=".1f"),
+        "sigma": Slider(0.0, 3.0, 0.1, 2.0, "σ (noise)", fmt=".1f"),
+        "repel": Pick([0.5, 1.0, 2.0, 5.0, 10.0, 20.0], 5.0, "α (repel)", width="300px"),
+        "p": Slider(0.05, 1.0, 0.05, 0.3, "participation p", fmt=".2f"),
+        "kmax": Slider(1, 20, 1, 10, "max local steps", integer=True),
+        "aggregation": Choice(["FedAvg", "AFA-CS"], "FedAvg", "server", width="300px"),
+        "eta": Pick([0.005, 0.01, 0.02, 0.05, 0.1], 0.02, "step η", width="300px"),
+        "beta": Pick([0.05, 0.1, 0.2, 0.5, 1.0], 0.2, "momentum β", width="300px"),
+        "batch": Pick([1, 10, 50], 10, "trajectories", width="300px"),
+    }
+    COLUMNS = {"CBO particles": ["alpha", "lam", "sigma"], "Token walk": ["repel"],
+               "Anarchic clients": ["p", "kmax", "aggregation"], "LQR policy gradient": ["eta", "beta", "batch"]}
+    Display = GradientFreeDisplay
+
+    def compute(self, alpha, lam, sigma, repel, p, kmax, aggregation, eta, beta, batch):
+        return (gf.cbo_run(float(alpha), float(lam), float(sigma)), gf.token_run(float(repel)),
+                gf.token_run(0.0), gf.fedavg_run(float(p), int(kmax), aggregation),
+                gf.npg_run(float(eta), float(beta), int(batch)))
+
+    def facts(self) -> dict:
+        plain, srrw = gf.token_run(0.0), gf.token_run(10.0)
+        q, k = gf.client_behaviour(0.2, 20)
+        cbo = gf.cbo_run(100.0, 1.0, 2.0)
+        return {"v_flat": gf.cbo_run(0.1, 1.0, 2.0)["v"], "v_sharp": cbo["v"], "best0": cbo["best0"],
+                "v_still": gf.cbo_run(100.0, 1.0, 0.0)["v"],
+                "plain_var": plain["nvar"], "plain_formula": plain["var_formula"],
+                "srrw_var": srrw["nvar"], "srrw_formula": srrw["var_formula"],
+                "node0": plain["mu"][0],
+                "fed_gap": float(np.linalg.norm(gf.fedavg_fixed_point(q, k, "FedAvg") - gf.true_minimiser())),
+                "afa_gap": float(np.linalg.norm(gf.fedavg_fixed_point(q, k, "AFA-CS") - gf.true_minimiser())),
+                "k_star": gf.npg_run(0.02, 0.2, 10)["k_star"],
+                "k_one": float(np.mean(gf.npg_run(0.02, 1.0, 1)["k"][-50:]))}
+
+
+def view(**values):
+    """The lesson as one widget (see ``Lesson.show``)."""
+    return GradientFreeLesson.show(**values)
