@@ -1,0 +1,183 @@
+"""The diffusion-for-control lesson: three scenarios in one figure (left and right panels).
+
+The maths is in ``diffusion_control.py``, the words in ``diffusion_control.yaml``; this only draws.
+Each panel has a few generic trace slots that every scenario fills (unused slots are emptied).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from . import diffusion_control as dc
+from .base import Lesson, LessonDisplay, add, assign, polylines, set_title, table, trace
+from .controls import Choice, Pick, Slider
+
+SLOTS = {"L": 5, "R": 4}
+SHOWN_PATHS, SHOWN_PLANS, ARROW_GRID, SHOWN_POINTS = 6, 30, 9, 600
+DURATIONS = (10, 30, 100, 300, 1000)
+GREY, BLUE, ORANGE, GREEN, RED = "#9e9e9e", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"
+
+
+def ellipse(S, k=2.0):
+    a = np.linspace(0, 2 * np.pi, 121)
+    return (np.linalg.cholesky(S) @ np.vstack([np.cos(a), np.sin(a)]) * k)
+
+
+def steps_to_reach(mean_actions, level=0.9):
+    after = np.nonzero(mean_actions[dc.JUMP:] >= level)[0]
+    return int(after[0]) if after.size else None
+
+
+def _line(name, x, y, color, dash=None, width=2, mode="lines", size=7):
+    return dict(x=x, y=y, name=name, mode=mode, showlegend=True, line=dict(color=color, dash=dash, width=width),
+                marker=dict(color=color, size=size))
+
+
+class DiffusionControlDisplay(LessonDisplay):
+    @classmethod
+    def figure(cls) -> go.Figure:
+        fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=(" ", " "))
+        for side, n in SLOTS.items():
+            for i in range(n):
+                add(fig, f"{side}{i}", go.Scatter(x=[], y=[]), 1, 1 if side == "L" else 2)
+        fig.update_layout(width=980, height=470, margin=dict(l=50, r=20, t=50, b=40),
+                          template="plotly_white", legend=dict(orientation="h", y=-0.15, x=0),
+                          font=dict(size=12))
+        fig.update_annotations(font_size=14)
+        return fig
+
+    def draw(self, fig) -> None:
+        slots = {side: [self.slot_empty(fig, f"{side}{i}") for i in range(n)] for side, n in SLOTS.items()}
+        getattr(self, "draw_" + self.values["scenario"].replace("-", "_"))(fig, slots)
+
+    @staticmethod
+    def slot_empty(fig, key):
+        t = trace(fig, key)
+        assign(t, x=[], y=[], showlegend=False, fill=None)
+        return t
+
+    def axes(self, fig, left, right, xlog=False, equal=False):
+        (t1, x1, y1), (t2, x2, y2) = left, right
+        set_title(fig, 0, t1)
+        set_title(fig, 1, t2)
+        fig.layout.xaxis.title.text, fig.layout.yaxis.title.text = x1, y1
+        fig.layout.xaxis2.title.text, fig.layout.yaxis2.title.text = x2, y2
+        fig.layout.xaxis2.type = "log" if xlog else "linear"
+        fig.layout.yaxis.scaleanchor = "x" if equal else None
+
+    def draw_streaming(self, fig, s):
+        r = self.result
+        steps = np.arange(dc.STEPS)
+        x, y = polylines(np.stack([np.broadcast_to(steps, r["actions"][:SHOWN_PATHS].shape),
+                                   r["actions"][:SHOWN_PATHS]], -1))
+        assign(s["L"][0], **_line("streaming: a few rollouts", x, y, BLUE, width=0.6))
+        assign(s["L"][1], **_line("observed target", steps, r["target"], "black", "dash"))
+        assign(s["L"][2], **_line("streaming: mean action", steps, r["actions"].mean(0), BLUE, width=3))
+        assign(s["L"][3], **_line("from scratch: mean action", steps, r["scratch"].mean(0), ORANGE, width=3))
+        k = np.arange(len(r["levels"]) - 1)
+        mean, cov = dc.action_prior(0.0, len(k))
+        _, var = dc.noised_marginal(mean, cov, r["levels"][:-1])
+        assign(s["R"][0], **_line("exact noised marginal sd", k, np.sqrt(var), "black", "dash", mode="lines+markers"))
+        assign(s["R"][1], **_line("buffer entries' sd (rollouts, step 10)", k, r["buffers"][10].std(0), BLUE,
+                                  mode="markers", size=10))
+        self.axes(fig, ("Executed actions: target jumps 0 → 1 at step 20", "control step", "action"),
+                  ("Buffer entry k carries noise level t_k", "buffer entry k (0 = executed next)", "sd"))
+
+    def draw_draft_refine(self, fig, s):
+        r, mix = self.result, dc.routes()
+        w = np.linspace(0, 1, dc.ROUTE_POINTS)
+        plan = lambda p: polylines(np.stack([np.broadcast_to(w, p.shape), p], -1))
+        assign(s["L"][0], **_line("drafts", *plan(r["draft"][:SHOWN_PLANS]), GREY, width=0.8))
+        assign(s["L"][1], **_line("refined plans", *plan(r["refined"][:SHOWN_PLANS]), GREEN, width=0.8))
+        assign(s["L"][2], **_line("route centres", *plan(mix.means), "black", "dash"))
+        nfe = np.array(dc.NFES)
+        assign(s["R"][0], **_line("DDIM from noise", nfe, r["curve_ddim"], ORANGE, mode="lines+markers", size=5))
+        assign(s["R"][1], **_line("DPM-Solver++(2M) from noise", nfe, r["curve_dpm"], BLUE, mode="lines+markers", size=5))
+        assign(s["R"][2], **_line("draft + refine", r["refine_calls"], r["curve_refine"], GREEN,
+                                  mode="lines+markers", size=7))
+        assign(s["R"][3], **_line("exact samples (floor)", [1, nfe[-1]], [r["exact_err"]] * 2, "black", "dot"))
+        self.axes(fig, ("Plans: 12 waypoints each", "progress along the plan", "position"),
+                  ("Distance to the true plans (sliced W2)", "denoiser calls", "sliced W2"))
+
+    def draw_ou(self, fig, s):
+        r = self.result
+        g = np.linspace(-1.5, 1.5, ARROW_GRID)
+        pts = np.array([(a, b) for a in g for b in g])
+        v = pts @ r["M"].T
+        scale = 0.3 / max(np.abs(v).max(), 1e-9)
+        assign(s["L"][0], **_line("probability current v(x)", *polylines(np.stack([pts, pts + scale * v], 1)),
+                                  RED, width=1.5))
+        assign(s["L"][1], **{**_line("heads", *(pts + scale * v).T, RED, mode="markers", size=4), "showlegend": False})
+        assign(s["L"][2], **_line("path", *r["path"][:SHOWN_POINTS].T, GREY, width=0.5))
+        assign(s["L"][3], **_line("2σ ellipse, Lyapunov", *ellipse(r["Sigma"]), "black"))
+        assign(s["L"][4], **_line("2σ ellipse, from the path", *ellipse(r["Sigma_hat"]), BLUE, "dash"))
+        est = [dc.ou_state(self.values["rotation"], float(T))["rate_hat"] for T in DURATIONS]
+        assign(s["R"][0], **_line("closed form", [DURATIONS[0], DURATIONS[-1]], [r["rate"]] * 2, "black", "dash"))
+        assign(s["R"][1], **_line("estimate from a path of length T", DURATIONS, est, BLUE, mode="lines+markers"))
+        assign(s["R"][2], **_line("this T", [self.values["duration"]], [r["rate_hat"]], RED, mode="markers", size=12))
+        self.axes(fig, ("Stationary density and its probability current", "x₁", "x₂"),
+                  ("Entropy production rate", "path length T", "rate"), xlog=True, equal=True)
+
+    def readout(self) -> str:
+        r, v = self.result, self.values
+        if v["scenario"] == "streaming":
+            rows = [["streaming buffer", 1, steps_to_reach(r["actions"].mean(0))],
+                    ["from scratch", r["calls_scratch"], steps_to_reach(r["scratch"].mean(0))]]
+            return table(["policy", "denoiser calls per action", "steps after the jump to reach 0.9"], rows)
+        if v["scenario"] == "draft-refine":
+            same = r["curve_dpm"][r["calls"] - 1]
+            rows = [["draft", v["draft_steps"], f"{r['draft_err']:.3f}"],
+                    ["draft + refine", r["calls"], f"{r['refined_err']:.3f}"],
+                    ["DPM-Solver++(2M), same calls", r["calls"], f"{same:.3f}"],
+                    ["exact samples", "–", f"{r['exact_err']:.3f}"]]
+            return table(["plans", "denoiser calls", "sliced W2"], rows)
+        return table(["", "closed form", "from the path"],
+                     [["Σ", np.array2string(r["Sigma"], precision=3), np.array2string(r["Sigma_hat"], precision=3)],
+                      ["entropy production", f"{r['rate']:.3f}", f"{r['rate_hat']:.3f}"]])
+
+
+class DiffusionControlLesson(Lesson):
+    slug = "diffusion_control"
+    LABEL_WIDTH = "130px"
+    CONTROLS = {
+        "scenario": Choice([("1. streaming action buffer", "streaming"), ("2. draft, then refine", "draft-refine"),
+                            ("3. probability current (OU)", "ou")], "streaming", "scenario", width="360px"),
+        "horizon": Slider(2, 10, 1, 6, "buffer length H", integer=True),
+        "draft_steps": Slider(1, 4, 1, 1, "draft steps", integer=True),
+        "t_renoise": Slider(0.1, 0.9, 0.1, 0.5, "re-noise level t_r", fmt=".1f"),
+        "refine_steps": Slider(1, 8, 1, 4, "refine steps", integer=True),
+        "rotation": Slider(-3.0, 3.0, 0.25, 1.0, "rotation ω", fmt=".2f"),
+        "duration": Pick(list(DURATIONS), 100, "path length T"),
+    }
+    COLUMNS = {"Scenario": ["scenario", "horizon"], "Draft, then refine": ["draft_steps", "t_renoise", "refine_steps"],
+               "Ornstein–Uhlenbeck": ["rotation", "duration"]}
+    Display = DiffusionControlDisplay
+
+    def compute(self, scenario, horizon, draft_steps, t_renoise, refine_steps, rotation, duration):
+        if scenario == "streaming":
+            return dc.streaming_rollout(int(horizon))
+        if scenario == "draft-refine":
+            return dc.draft_refine(int(draft_steps), round(float(t_renoise), 3), int(refine_steps))
+        return dc.ou_state(float(rotation), float(duration))
+
+    def update_controls(self, values) -> None:
+        active = {"streaming": {"horizon"}, "draft-refine": {"draft_steps", "t_renoise", "refine_steps"},
+                  "ou": {"rotation", "duration"}}[values["scenario"]]
+        for name, control in self.controls.items():
+            control.disabled = name != "scenario" and name not in active
+
+    def facts(self) -> dict:
+        s6 = dc.streaming_rollout(6)
+        d = dc.draft_refine(1, 0.5, 4)
+        return {"lag_stream": steps_to_reach(s6["actions"].mean(0)), "lag_scratch": steps_to_reach(s6["scratch"].mean(0)),
+                "draft_err": d["draft_err"], "refined_err": d["refined_err"], "exact_err": d["exact_err"],
+                "dpm5": d["curve_dpm"][4], "ddim5": d["curve_ddim"][4],
+                "rate1": dc.ou_state(1.0, 100.0)["rate"], "rate2": dc.ou_state(2.0, 100.0)["rate"],
+                "eq_short": dc.ou_state(0.0, 10.0)["rate_hat"], "eq_long": dc.ou_state(0.0, 1000.0)["rate_hat"]}
+
+
+def view(**values):
+    """The lesson as one widget (see ``Lesson.show``)."""
+    return DiffusionControlLesson.show(**values)
