@@ -16,7 +16,7 @@ def lesson():
 def test_default_draws_every_panel(lesson):
     assert isinstance(lesson, ImplicitDiffLesson)
     assert len(lesson.trace("path0").x) == len(idf.LAM_GRID)
-    assert len(lesson.trace("err d").y) == idf.K_MAX + 1
+    assert len(lesson.trace("err d").y) == idf.K_MAX
     assert list(lesson.trace("gas").y) == pytest.approx([20, 0])          # 110 − 40 hydro − 50 coal
     assert list(lesson.trace("demand").text) == ["80 $/MWh", "30 $/MWh"]
     assert len(lesson.trace("projected").y) == idf.N_CELLS

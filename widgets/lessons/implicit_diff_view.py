@@ -35,8 +35,8 @@ class ImplicitDiffDisplay(LessonDisplay):
                                             "Unrolling k steps: relative error", "Optimal cost",
                                             "RMS error against the truth"))
         for j, color in enumerate(COLORS):
-            add(fig, f"path{j}", go.Scatter(mode="lines", line=dict(color=color), name=f"w{j + 1}*(λ)",
-                                            legendgroup="ridge"), 1, 1)
+            add(fig, f"path{j}", go.Scatter(mode="lines", line=dict(color=color), name="coefficients w*(λ)",
+                                            showlegend=j == 0), 1, 1)
         add(fig, "tangent", go.Scatter(mode="lines", line=dict(color="black", width=3),
                                        name="implicit slope dw*/dλ"), 1, 1)
         add(fig, "unrolled", go.Scatter(mode="markers", marker=dict(symbol="x", size=9, color="#d62728"),
@@ -72,14 +72,15 @@ class ImplicitDiffDisplay(LessonDisplay):
         add(fig, "rms now", go.Scatter(mode="markers", marker=dict(size=13, color="#16a34a", symbol="circle-open",
                                                                    line=dict(width=3)), showlegend=False), 2, 3)
         fig.update_layout(width=1150, height=760, template="plotly_white", barmode="stack",
-                          margin=dict(l=50, r=15, t=40, b=40), legend=dict(orientation="h", y=-0.1, x=0))
+                          margin=dict(l=50, r=15, t=40, b=40), legend=dict(orientation="h", y=-0.1, x=0, traceorder="normal"))
         fig.update_xaxes(type="log", title_text="λ", row=1, col=1)
-        fig.update_xaxes(title_text="k (gradient steps)", row=2, col=1)
+        fig.update_xaxes(type="log", title_text="k (gradient steps)", row=2, col=1)
         fig.update_yaxes(type="log", range=[-17, 0.5], exponentformat="power", row=2, col=1)
-        fig.update_yaxes(title_text="MW", row=1, col=2)
+        fig.update_yaxes(title_text="MW", range=[0, 175], row=1, col=2)
         fig.update_yaxes(title_text="$", row=2, col=2)
         fig.update_xaxes(title_text="x", row=1, col=3)
-        fig.update_xaxes(type="log", title_text="subdomains (experts)", row=2, col=3)
+        fig.update_xaxes(type="log", title_text="subdomains (experts)", tickvals=list(idf.SUBDOMAINS),
+                         row=2, col=3)
         fig.update_yaxes(rangemode="tozero", row=2, col=3)
         return fig
 
@@ -95,11 +96,11 @@ class ImplicitDiffDisplay(LessonDisplay):
         assign(trace(fig, "tangent"), **dict(zip("xy", segments(r["coef"], r["dcoef"]))))
         assign(trace(fig, "unrolled"), x=[lam] * len(COLORS), y=r["w"][k])
         assign(trace(fig, "unrolled tangent"), **dict(zip("xy", segments(r["w"][k], r["dw"][k]))))
-        steps = np.arange(idf.K_MAX + 1)
+        steps = np.arange(1, idf.K_MAX + 1)
         floor = lambda e: np.maximum(e, 1e-17)  # noqa: E731
-        assign(trace(fig, "err w"), x=steps, y=floor(r["w_error"]))
-        assign(trace(fig, "err d"), x=steps, y=floor(r["d_error"]))
-        assign(trace(fig, "err implicit"), x=[0, idf.K_MAX], y=floor(np.full(2, r["implicit_error"])))
+        assign(trace(fig, "err w"), x=steps, y=floor(r["w_error"][1:]))
+        assign(trace(fig, "err d"), x=steps, y=floor(r["d_error"][1:]))
+        assign(trace(fig, "err implicit"), x=[1, idf.K_MAX], y=floor(np.full(2, r["implicit_error"])))
         assign(trace(fig, "k"), x=[k, k], y=[1e-17, 3.0])
         for i, unit in enumerate(idf.UNITS):
             assign(trace(fig, unit), y=d["dispatch"][:, i])
