@@ -40,7 +40,8 @@ def test_unrolled_derivative_is_the_derivative_of_the_unrolled_map():
     eta = 1.0 / (np.linalg.eigvalsh(X.T @ X)[-1] + lam)
     w, dw = idf.unrolled_gd(X, y, lam, k, step=eta)
     h = 1e-6
-    fd = (idf.unrolled_gd(X, y, lam + h, k, step=eta)[0][k] - idf.unrolled_gd(X, y, lam - h, k, step=eta)[0][k]) / (2 * h)
+    unrolled = lambda t: idf.unrolled_gd(X, y, t, k, step=eta)[0][k]  # noqa: E731
+    fd = (unrolled(lam + h) - unrolled(lam - h)) / (2 * h)
     np.testing.assert_allclose(dw[k], fd, rtol=1e-6, atol=1e-9)
     H = X.T @ X + lam * np.eye(4)
     w_star, dw_star = ridge_closed_form(X, y, lam)

@@ -130,7 +130,8 @@ def unrolled_gd(X, y, lam: float, k: int, step: float | None = None):
 @lru_cache(maxsize=64)
 def ridge_state(features: str, lam: float) -> dict:
     """The ridge panels for one λ: the path w*(λ) on LAM_GRID, the implicit derivative at λ (with
-    its error against the closed form, and a central difference to compare), the unrolled iterates and derivatives up to K_MAX steps with their relative errors."""
+    its error against the closed form, and a central difference to compare), the unrolled
+    iterates and derivatives up to K_MAX steps with their relative errors."""
     X, y = ridge_data(features)
     A, b = X.T @ X, X.T @ y
     evals, V = np.linalg.eigh(A)

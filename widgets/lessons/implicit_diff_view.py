@@ -43,7 +43,8 @@ class ImplicitDiffDisplay(LessonDisplay):
                                         name="k-step iterate w_k"), 1, 1)
         add(fig, "unrolled tangent", go.Scatter(mode="lines", line=dict(color="#d62728", dash="dash", width=2),
                                                 name="unrolled slope dw_k/dλ"), 1, 1)
-        add(fig, "err w", go.Scatter(mode="lines", line=dict(color="#7f7f7f"), name="iterate ‖w_k − w*‖/‖w*‖"), 2, 1)
+        add(fig, "err w", go.Scatter(mode="lines", line=dict(color="#7f7f7f"),
+                                     name="iterate ‖w_k − w*‖/‖w*‖"), 2, 1)
         add(fig, "err d", go.Scatter(mode="lines", line=dict(color="#d62728"), name="derivative, unrolled"), 2, 1)
         add(fig, "err implicit", go.Scatter(mode="lines", line=dict(color="black", dash="dot"),
                                             name="derivative, implicit (vs closed form)"), 2, 1)
@@ -72,7 +73,8 @@ class ImplicitDiffDisplay(LessonDisplay):
         add(fig, "rms now", go.Scatter(mode="markers", marker=dict(size=13, color="#16a34a", symbol="circle-open",
                                                                    line=dict(width=3)), showlegend=False), 2, 3)
         fig.update_layout(width=1150, height=760, template="plotly_white", barmode="stack",
-                          margin=dict(l=50, r=15, t=40, b=40), legend=dict(orientation="h", y=-0.1, x=0, traceorder="normal"))
+                          margin=dict(l=50, r=15, t=40, b=40),
+                          legend=dict(orientation="h", y=-0.1, x=0, traceorder="normal"))
         fig.update_xaxes(type="log", title_text="λ", row=1, col=1)
         fig.update_xaxes(type="log", title_text="k (gradient steps)", row=2, col=1)
         fig.update_yaxes(type="log", range=[-17, 0.5], exponentformat="power", row=2, col=1)
