@@ -126,7 +126,7 @@ def srrw_variance(P, mu, c, alpha: float) -> float:
 
 
 @lru_cache(maxsize=32)
-def token_run(alpha: float, steps: int = 1000, replicas: int = 100, seed: int = 1) -> dict:
+def token_run(alpha: float, steps: int = 600, replicas: int = 100, seed: int = 1) -> dict:
     """``replicas`` independent tokens doing SGD on ``Σ μ_i f_i`` while walking (SRRW, plain when α = 0).
 
     With step ``γ_n = 1/n`` the SGD iterate is the running mean of the visited ``c_X``.
