@@ -200,7 +200,7 @@ def draft_refine(draft_steps: int, t_renoise: float, refine_steps: int):
 
 
 # ------------------------------------------------------------------ 3. OU: current and entropy
-OU_DT, OU_DIFF = 0.05, 0.5
+OU_DT, OU_DIFF, OU_LONGEST = 0.1, 0.5, 1000.0
 
 
 def ou_drift(rotation: float) -> np.ndarray:
@@ -253,7 +253,7 @@ def ou_state(rotation: float, duration: float):
     A, D = ou_drift(rotation), OU_DIFF * np.eye(2)
     Sigma = lyapunov_covariance(A, D)
     M, rate = entropy_production(A, D, Sigma)
-    path = ou_path(rotation, duration)
+    path = ou_path(rotation, max(duration, OU_LONGEST))[: int(round(duration / OU_DT)) + 1]  # prefixes of one path
     Sigma_hat = path.T @ path / len(path)
     M_hat, rate_hat = entropy_production(A, D, Sigma_hat)
     return {"A": A, "D": D, "Sigma": Sigma, "M": M, "rate": rate, "path": path,

@@ -35,6 +35,18 @@ def _line(name, x, y, color, dash=None, width=2, mode="lines", size=7):
                 marker=dict(color=color, size=size))
 
 
+class _Slots(list):
+    """Trace slots that remember which ones a scenario filled."""
+
+    def __init__(self, items):
+        super().__init__(items)
+        self.used = set()
+
+    def __getitem__(self, i):
+        self.used.add(i)
+        return super().__getitem__(i)
+
+
 class DiffusionControlDisplay(LessonDisplay):
     @classmethod
     def figure(cls) -> go.Figure:
@@ -42,21 +54,19 @@ class DiffusionControlDisplay(LessonDisplay):
         for side, n in SLOTS.items():
             for i in range(n):
                 add(fig, f"{side}{i}", go.Scatter(x=[], y=[]), 1, 1 if side == "L" else 2)
-        fig.update_layout(width=980, height=470, margin=dict(l=50, r=20, t=50, b=40),
-                          template="plotly_white", legend=dict(orientation="h", y=-0.15, x=0),
+        fig.update_layout(width=980, height=540, margin=dict(l=50, r=20, t=50, b=120),
+                          template="plotly_white", legend=dict(orientation="h", y=-0.2, x=0, yanchor="top"),
                           font=dict(size=12))
         fig.update_annotations(font_size=14)
         return fig
 
     def draw(self, fig) -> None:
-        slots = {side: [self.slot_empty(fig, f"{side}{i}") for i in range(n)] for side, n in SLOTS.items()}
+        slots = {side: _Slots(trace(fig, f"{side}{i}") for i in range(n)) for side, n in SLOTS.items()}
         getattr(self, "draw_" + self.values["scenario"].replace("-", "_"))(fig, slots)
-
-    @staticmethod
-    def slot_empty(fig, key):
-        t = trace(fig, key)
-        assign(t, x=[], y=[], showlegend=False, fill=None)
-        return t
+        for side in slots.values():   # empty only the unused slots: setting a property twice in one
+            for i, t in enumerate(side):  # batch can leave the browser with the first value
+                if i not in side.used:
+                    assign(t, x=[], y=[], showlegend=False)
 
     def axes(self, fig, left, right, xlog=False, equal=False):
         (t1, x1, y1), (t2, x2, y2) = left, right

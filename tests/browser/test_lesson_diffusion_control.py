@@ -1,0 +1,36 @@
+"""The diffusion-for-control lesson in Voila: it renders, the scenario switches the plot, slides render."""
+
+import pytest
+from conftest import screenshot
+from lesson_helpers import open_lesson, open_slides, save_plot, wait_for_change
+
+pytestmark = pytest.mark.browser
+
+ROOT = ".kit-lesson-diffusion-control"
+# trace 5 is the first right-hand slot: exact buffer sd (streaming) or the closed-form rate (OU)
+READ_RIGHT = """() => {
+  const gd = document.querySelector('.kit-lesson-diffusion-control .js-plotly-plot');
+  return gd && gd.data && gd.data[5] ? JSON.stringify([gd.data[5].name, Array.from(gd.data[5].y || [])
+    .map(v => +(+v).toFixed(3))]) : null;
+}"""
+
+
+SLOW = 240_000   # a shared machine under heavy load can take minutes to start the first kernel
+
+
+def test_scenario_switch_to_ou_shows_the_closed_form_rate(open_app):
+    page, before = open_lesson(lambda path, **kw: open_app(path, timeout=SLOW, **kw), "diffusion_control",
+                               READ_RIGHT, root=ROOT, ready="v => v !== null && v.includes('marginal')",
+                               timeout=SLOW)
+    page.locator(f"{ROOT} .widget-dropdown", has_text="scenario").locator("select").select_option(
+        label="3. probability current (OU)")
+    after = wait_for_change(page, READ_RIGHT, before)
+    assert after == '["closed form",[1.333,1.333]]'          # 4 w^2 / 3 at w = 1
+    assert "entropy production" in page.locator(f"{ROOT} .kit-readout-box").inner_text()
+    screenshot(page, "lesson-diffusion_control")
+    save_plot(page, "lesson-diffusion_control-plot", root=ROOT)
+
+
+def test_slides_render(open_app):
+    page = open_slides(open_app, "diffusion_control", selector=".reveal .slides", min_sections=5, root=ROOT)
+    screenshot(page, "lesson-diffusion_control-slides")
