@@ -157,7 +157,7 @@ class EventTimesLesson(Lesson):
     def facts(self) -> dict:
         mjp = et.mjp_state(1.0, 0.8, 0.6, 0.3, 100, SEED)
         few, many = (et.mjp_state(1.0, 0.8, 0.6, 0.3, n, SEED)["error_now"] for n in (10, 1000))
-        bursty = et.hawkes_state(0.5, 0.8, 1.0, 200.0, SEED)
+        bursty = et.hawkes_state(0.5, 0.8, 1.0, 400.0, SEED)
         good, useless = et.restart_state(0.5, 2.0, 2.0, 10.0, SEED), et.restart_state(0.5, 0.0, 2.0, 10.0, SEED)
         return {"pi0": mjp["pi"][0], "pi1": mjp["pi"][1], "pi2": mjp["pi"][2], "err_few": few, "err_many": many,
                 "bursty_rate": bursty["rate"], "bursty_empirical": bursty["empirical_rate"],
