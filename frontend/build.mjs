@@ -18,7 +18,15 @@ const anywidgetFactory = {
       if (patched === source) {
         throw new Error('anywidget no longer ends in define(...): update build.mjs');
       }
-      return { contents: patched, loader: 'js' };
+      // anywidget gives a model 2 s to load its ESM and initialize, then fails it ("Failed to
+      // initialize model") and the widget never draws. plotly's FigureWidget ESM is 5 MB: on a
+      // busy machine (12 pages at once on 2 cores, bench/bench_class.py) evaluating it takes
+      // longer, and every figure stayed blank. Allow two minutes, like the kernel's cell time-out.
+      const initTimeout = /AbortSignal\.timeout\(2e3\)(\.addEventListener\("abort", \(\) => \{\s*resolvers\.reject\(new Error\("\[anywidget\] Failed to initialize model\."\)\))/;
+      if (!initTimeout.test(patched)) {
+        throw new Error("anywidget's model-initialization time-out moved: update build.mjs");
+      }
+      return { contents: patched.replace(initTimeout, 'AbortSignal.timeout(12e4)$1'), loader: 'js' };
     });
   },
 };
