@@ -14,7 +14,7 @@ from .base import Lesson, LessonDisplay, add, assign, set_title, table, trace
 from .controls import Pick, Slider
 
 STATE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c"]
-SEED = 0
+SEED = 1
 
 
 def _matrix(Q) -> str:
@@ -31,23 +31,24 @@ class EventTimesDisplay(LessonDisplay):
             "jump process: P(state at t | start in 0)", "Hawkes intensity λ(t)", "restarts: expected makespan",
             "rate MLE error", "events counted N(t)", "failure predictor (ROC)"))
         for j, colour in enumerate(STATE_COLOURS):
-            add(fig, f"P{j}", go.Scatter(x=et.MJP_GRID, mode="lines", line_color=colour, legendgroup="mjp",
-                                         name=f"expm(Qt): state {j}"), 1, 1)
+            add(fig, f"P{j}", go.Scatter(x=et.MJP_GRID, mode="lines", line_color=colour, legendgroup=f"state{j}",
+                                         name=f"state {j}: e^(Qt) line, simulated dots"), 1, 1)
             add(fig, f"emp{j}", go.Scatter(x=et.MJP_GRID, mode="markers", marker=dict(color=colour, size=6),
-                                           legendgroup="mjp", showlegend=False,
+                                           legendgroup=f"state{j}", showlegend=False,
                                            name=f"simulated: state {j}"), 1, 1)
         add(fig, "error", go.Scatter(x=et.PATH_COUNTS, mode="lines+markers", line_color="#444",
                                      name="max |Q̂ − Q|"), 2, 1)
         add(fig, "sqrt", go.Scatter(x=et.PATH_COUNTS, mode="lines", line=dict(color="#aaa", dash="dot"),
                                     name="∝ 1/√paths"), 2, 1)
         add(fig, "error/now", go.Scatter(mode="markers", marker=dict(color="#ff7f0e", size=12),
-                                         name="paths used now"), 2, 1)
+                                         name="paths used now", showlegend=False), 2, 1)
         add(fig, "intensity", go.Scatter(mode="lines", line_color="#9467bd", name="λ(t), true"), 1, 2)
         add(fig, "fitted", go.Scatter(mode="lines", line=dict(color="black", dash="dash", width=1),
                                       name="λ(t), fitted"), 1, 2)
         add(fig, "events", go.Scatter(mode="markers", marker=dict(symbol="line-ns-open", size=10, color="#9467bd"),
-                                      name="events"), 1, 2)
-        add(fig, "count", go.Scatter(mode="lines", line=dict(color="#9467bd", shape="hv"), name="N(t)"), 2, 2)
+                                      name="events", showlegend=False), 1, 2)
+        add(fig, "count", go.Scatter(mode="lines", line=dict(color="#9467bd", shape="hv"), name="N(t)",
+                                   showlegend=False), 2, 2)
         add(fig, "stationary", go.Scatter(mode="lines", line=dict(color="#888", dash="dot"),
                                           name="t·μ/(1 − α/β)"), 2, 2)
         add(fig, "curve", go.Scatter(x=et.THRESHOLDS, mode="lines", line_color="#2ca02c",
@@ -62,12 +63,13 @@ class EventTimesDisplay(LessonDisplay):
                 mode="markers", showlegend=row == 1, name="threshold now" if where == "now" else "best threshold",
                 marker=dict(size=12, color="#ff7f0e" if where == "now" else "#2ca02c",
                             symbol="circle" if where == "now" else "star")), row, 3)
-        fig.update_layout(width=1000, height=680, margin=dict(l=50, r=20, t=40, b=40), template="plotly_white",
-                          legend=dict(orientation="h", y=-0.1, x=0, font=dict(size=11)))
+        fig.update_layout(width=1000, height=680, margin=dict(l=50, r=20, t=50, b=40), template="plotly_white",
+                          legend=dict(orientation="h", y=-0.1, x=0, font=dict(size=11), entrywidth=235))
         fig.update_xaxes(title_text="t", row=1, col=1)
         fig.update_yaxes(range=[0, 1], row=1, col=1)
         fig.update_xaxes(type="log", title_text="paths", row=2, col=1)
-        fig.update_yaxes(type="log", row=2, col=1)
+        fig.update_xaxes(tickvals=et.PATH_COUNTS, row=2, col=1)
+        fig.update_yaxes(type="log", tickvals=[0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1], row=2, col=1)
         fig.update_xaxes(range=[0, et.HAWKES_WINDOW], title_text="t", row=1, col=2)
         fig.update_xaxes(title_text="t", row=2, col=2)
         fig.update_xaxes(title_text="restart when score > threshold", row=1, col=3)
@@ -135,8 +137,8 @@ class EventTimesLesson(Lesson):
         "k20": Slider(0.1, 3.0, 0.1, 0.6, "rate 2 → 0", fmt=".1f"),
         "back": Slider(0.0, 3.0, 0.1, 0.3, "backward rates", fmt=".1f"),
         "paths": Pick(list(et.PATH_COUNTS), 100, "paths"),
-        "mu": Slider(0.1, 1.0, 0.05, 0.5, "μ (base rate)", fmt=".2f"),
-        "branching": Slider(0.0, 0.9, 0.05, 0.5, "α/β (children)", fmt=".2f"),
+        "mu": Slider(0.1, 0.8, 0.05, 0.5, "μ (base rate)", fmt=".2f"),
+        "branching": Slider(0.0, 0.85, 0.05, 0.5, "α/β (children)", fmt=".2f"),
         "beta": Slider(0.2, 5.0, 0.1, 1.0, "β (decay)", fmt=".1f"),
         "horizon": Pick([50.0, 100.0, 200.0, 400.0], 200.0, "horizon T"),
         "p": Slider(0.2, 0.9, 0.05, 0.5, "P(success)", fmt=".2f"),
