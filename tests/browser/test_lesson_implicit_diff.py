@@ -2,8 +2,6 @@
 moves the red k-step iterate, the "cost against" dropdown turns the dual's slope to the water
 budget's (−30 $/MWh), and the slides render."""
 
-import json
-
 import pytest
 from conftest import screenshot
 from lesson_helpers import open_lesson, open_slides, read_trace, save_plot, tour_next, wait_for_change
@@ -26,8 +24,8 @@ def test_tour_unrolls_fewer_steps_and_the_dual_prices_water(open_app):
     assert slope == pytest.approx([2400, 5600])                  # 80 $/MWh over ±20 MW around 4000 $
     page.locator(f"{ROOT} .widget-dropdown", has_text="cost against").locator("select").select_option(
         label="water budget (MWh)")
-    page.wait_for_function(f"() => JSON.stringify(({SLOPE})()) === {json.dumps(json.dumps([4600, 3400]))}",
-                           timeout=60_000)
+    water = wait_for_change(page, SLOPE, slope, timeout=60_000)
+    assert water == pytest.approx([4600, 3400])                 # −30 $/MWh over ±20 MWh around 4000 $
     assert "-30.00" in page.locator(f"{ROOT} .kit-readout").inner_text()
     screenshot(page, "lesson-implicit_diff")
     save_plot(page, "lesson-implicit_diff-plot", root=ROOT, settle_ms=500)

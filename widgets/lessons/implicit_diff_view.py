@@ -121,7 +121,7 @@ class ImplicitDiffDisplay(LessonDisplay):
         lo, hi = float(c["truth"].min()) - 0.8, float(c["truth"].max()) + 0.8
         assign(trace(fig, "borders"), **dict(zip("xy", polylines(
             np.stack([np.repeat(walls[:, None], 2, 1), np.tile([lo, hi], (len(walls), 1))], -1)))))
-        set_title(fig, 2, f"Field: max |mass error| {c['violation_before'].max():.1e} → "
+        set_title(fig, 2, f"Field: mass error {c['violation_before'].max():.1e} → "
                           f"{c['violation_after'].max():.0e}")
         assign(trace(fig, "rms before"), x=[1, idf.SUBDOMAINS[-1]], y=[c["rms_before"]] * 2)
         assign(trace(fig, "rms after"), x=idf.SUBDOMAINS, y=c["rms_by_subdomains"])
@@ -155,7 +155,7 @@ class ImplicitDiffLesson(Lesson):
         "d1": Slider(10, 150, 1, 110, "demand 1 (MW)", integer=True),
         "d2": Slider(10, 150, 1, 40, "demand 2 (MW)", integer=True),
         "water": Slider(0, 80, 1, 50, "water (MWh)", integer=True),
-        "against": Choice([(label, name) for name, label in AGAINST.items()], "d1", "cost against"),
+        "against": Choice([(label, name) for name, label in AGAINST.items()], "d1", "cost against", width="320px"),
         "noise": Slider(0.0, 0.5, 0.05, 0.2, "noise σ", fmt=".2f"),
         "drift": Slider(0.0, 1.0, 0.1, 0.5, "smooth bias", fmt=".1f"),
         "subdomains": Pick(list(idf.SUBDOMAINS), 1, "subdomains"),
