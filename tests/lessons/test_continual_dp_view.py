@@ -66,19 +66,6 @@ def test_readout_slopes_and_exact_rmse(lesson):
     assert "best: <b>per-step</b>" in lesson.readout.value
 
 
-def test_tour_applies_every_step():
-    lesson = view()
-    applied = {}
-    for i, step in enumerate(lesson.tour.steps):
-        lesson.tour.go(i)
-        applied.update(step.settings)
-        assert lesson.tour.index == i
-        for name, value in applied.items():
-            assert lesson.controls[name].value == pytest.approx(value)
-    assert 4 <= len(lesson.tour.steps) <= 8
-    assert lesson.tour.next.disabled
-
-
 def test_quiz_right_and_wrong_answers():
     q1, q2, q3 = view().quiz.questions
     assert q1.submit(10) and not q1.submit(9) and not q1.submit(11)

@@ -43,14 +43,7 @@ def test_scenarios_and_sliders_redraw_in_place(lesson):
     assert data(lesson, "R2").y[0] == pytest.approx(dc.ou_state(0.0, 1000.0)["rate_hat"])
 
 
-def test_tour_applies_every_step(lesson):
-    applied = {}
-    for i, step in enumerate(lesson.tour.steps):
-        lesson.tour.go(i)
-        applied.update(step.settings)
-        for name, value in applied.items():
-            assert lesson.controls[name].value == pytest.approx(value)  if not isinstance(value, str) \
-                else lesson.controls[name].value == value
+def test_tour_steps_show_what_they_say(lesson):
     lesson.tour.go(3)
     assert f"{lesson.result['refined_err']:.3f}" in lesson.tour.narration.value
 

@@ -41,14 +41,7 @@ def test_controls_redraw_in_place(lesson):
     assert data(lesson, "k").y[-1] != k_before
 
 
-def test_tour_applies_every_step(lesson):
-    applied = {}
-    for i, step in enumerate(lesson.tour.steps):
-        lesson.tour.go(i)
-        applied.update(step.settings)
-        for name, value in applied.items():
-            assert lesson.controls[name].value == value
-    assert 4 <= len(lesson.tour.steps) <= 8
+def test_tour_steps_show_what_they_say(lesson):
     lesson.tour.go(2)                                                 # no noise: stuck near 2
     assert abs(data(lesson, "v").x[0] - 2.0) < 0.05
     lesson.tour.go(7)

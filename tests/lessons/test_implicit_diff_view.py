@@ -56,15 +56,7 @@ def test_subdomains_make_the_projection_exact_piecewise(lesson):
     assert lesson.trace("rms now").x == (8,)
 
 
-def test_tour_applies_every_step(lesson):
-    applied = {}
-    for i, step in enumerate(lesson.tour.steps):
-        lesson.tour.go(i)
-        applied.update(step.settings)
-        for name, value in applied.items():
-            assert lesson.controls[name].value == pytest.approx(value) if isinstance(value, float) \
-                else lesson.controls[name].value == value
-    assert 4 <= len(lesson.tour.steps) <= 8
+def test_tour_steps_show_what_they_say(lesson):
     lesson.tour.go(2)                                                   # correlated, λ = 0.01, k = 500
     assert lesson.result["ridge"]["d_error"][500] > 0.05
     assert f"{lesson.result['ridge']['d_error'][500]:.0%}" in lesson.tour.narration.value

@@ -60,15 +60,7 @@ def test_sliders_move_the_true_values_and_noise_raises_residuals(lesson):
     assert len(d[TRAJ].x) > 0 and len(d[STARTS].x) == 1  # 5 pairs fit in one 10-step trajectory
 
 
-def test_tour_applies_every_step(lesson):
-    applied = {}
-    for i, step in enumerate(lesson.tour.steps):
-        lesson.tour.go(i)
-        applied.update(step.settings)
-        for name, value in applied.items():
-            assert lesson.controls[name].value == pytest.approx(value) if isinstance(value, float) \
-                else lesson.controls[name].value == value
-    assert 4 <= len(lesson.tour.steps) <= 8
+def test_tour_steps_show_what_they_say(lesson):
     lesson.tour.go(3)  # {x, y, x², y²} on the nonlinear system: one red eigenvalue
     assert sum(v > -3 for v in lesson.figure.data[EIGS].marker.color) == 1
 

@@ -7,6 +7,7 @@ A new lesson gets all of these by being in ``widgets.lessons.ORDER``.
 
 from __future__ import annotations
 
+import html
 import importlib
 import inspect
 import json
@@ -149,3 +150,29 @@ def test_papers_and_lessons_link_both_ways(corpus):
         assert set(lessons) == {slug for slug, papers in by_slug.items() if pid in papers}, pid
         for slug, line in (notes or {}).items():
             assert slug in lessons and isinstance(line, str) and 20 < len(line) < 400 and "\n" not in line
+
+
+def test_tour_applies_every_step(lesson):
+    """Each step moves the controls it names; earlier steps' settings hold unless a later step
+    changes them; the narration shows the step; Next is disabled at the end."""
+    applied = {}
+    for i, step in enumerate(lesson.tour.steps):
+        lesson.tour.go(i)
+        applied.update(step.settings)
+        assert lesson.tour.index == i and html.escape(step.title) in lesson.tour.narration.value
+        for name, value in applied.items():
+            got = lesson.controls[name].value
+            assert got == (pytest.approx(value) if isinstance(value, float) else value), (i, name)
+    assert 4 <= len(lesson.tour.steps) <= 10 and lesson.tour.next.disabled
+    lesson.tour.go(0)
+
+
+def test_every_question_takes_its_answer_and_refuses_another(lesson):
+    for q in lesson.quiz.questions:
+        assert q.check(q.answer)
+        if q.choices is not None:
+            assert not any(q.check(c) for c in q.choices if c != q.answer)
+        else:
+            tol = q.tolerance * abs(float(q.answer)) if q.relative else q.tolerance
+            assert not q.check(float(q.answer) + 3 * tol + 1e-9)
+        assert q.solution.layout.display == "none"

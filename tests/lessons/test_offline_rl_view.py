@@ -57,14 +57,7 @@ def test_weighted_readout_shows_the_identity(lesson):
     lesson.tour.go(0)
 
 
-def test_tour_applies_every_step(lesson):
-    applied = {}
-    for i, step in enumerate(lesson.tour.steps):
-        lesson.tour.go(i)
-        applied.update(step.settings)
-        for name, value in applied.items():
-            assert lesson.controls[name].value == value
-    assert 4 <= len(lesson.tour.steps) <= 8
+def test_tour_steps_show_what_they_say(lesson):
     lesson.tour.go(5)                                             # stitching: RCSL -9, DP -6
     assert bars(lesson)["RCSL"] == -9 and bars(lesson)["offline Q-learning"] == -6
     lesson.tour.go(6)                                             # edge of reach at k = 1

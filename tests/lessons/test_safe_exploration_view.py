@@ -91,7 +91,7 @@ def test_regret_curve_matches_the_compute_module(lesson):
     assert f"{se.loglog_slope(fit.regret_):.2f}" in lesson.trace("regret/Mixture").name
 
 
-def test_tour_applies_every_step(lesson):
+def test_tour_steps_show_what_they_say(lesson):
     tour = lesson.tour
     assert 4 <= len(tour.steps) <= 8
     for i, step in enumerate(tour.steps):

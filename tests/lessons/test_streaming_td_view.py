@@ -86,7 +86,7 @@ def test_figures_match_the_compute_module(lesson):
     np.testing.assert_allclose(ys(lesson, "values/ObGD"), fit.values_[-1])
 
 
-def test_tour_applies_every_step(lesson):
+def test_tour_steps_show_what_they_say(lesson):
     tour = lesson.tour
     assert 4 <= len(tour.steps) <= 8
     for i, step in enumerate(tour.steps):

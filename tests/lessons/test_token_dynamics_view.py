@@ -39,14 +39,7 @@ def test_controls_redraw_in_place(lesson):
     assert np.nanmax(np.abs(np.array(trace(lesson.figure, "plain").y, dtype=float))) > 1e6
 
 
-def test_tour_applies_every_step(lesson):
-    applied = {}
-    for i, step in enumerate(lesson.tour.steps):
-        lesson.tour.go(i)
-        applied.update(step.settings)
-        for name, value in applied.items():
-            assert lesson.controls[name].value == pytest.approx(value)
-    assert 4 <= len(lesson.tour.steps) <= 8
+def test_tour_steps_show_what_they_say(lesson):
     lesson.tour.go(1)
     assert lesson.result["scenario"] == "diverge"
     lesson.tour.go(5)   # N = 60 > kappa T / 2 = 50: plain error small

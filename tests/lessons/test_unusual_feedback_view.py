@@ -52,13 +52,7 @@ def test_steps_is_drawing_only(lesson):
     assert calls == []
 
 
-def test_tour_applies_every_step(lesson):
-    applied = {}
-    for i, step in enumerate(lesson.tour.steps):
-        lesson.tour.go(i)
-        applied.update(step.settings)
-        assert all(lesson.controls[k].value == v for k, v in applied.items())
-    assert 4 <= len(lesson.tour.steps) <= 8
+def test_tour_steps_show_what_they_say(lesson):
     lesson.tour.go(3)                                  # noisy scores: the teacher drifts towards random
     assert y(lesson, "share")[:4].sum() < 0.5
     lesson.tour.go(0)
