@@ -56,8 +56,8 @@ class StreamingTDDisplay(LessonDisplay):
         fig.update_xaxes(title_text="episode")
         fig.update_xaxes(title_text="state", row=1, col=1)
         fig.update_yaxes(title_text="value", range=list(VALUE_RANGE), row=1, col=1)
-        fig.update_yaxes(type="log", row=1, col=2)
-        fig.update_yaxes(type="log", row=2, col=1)
+        fig.update_yaxes(type="log", tickformat=".2g", row=1, col=2)
+        fig.update_yaxes(type="log", tickformat=".2g", row=2, col=1)   # not 0.1000000000000769
         return fig
 
     def draw(self, fig) -> None:
@@ -76,6 +76,13 @@ class StreamingTDDisplay(LessonDisplay):
                  ("step/ObGD min", "ObGD", _gaps(obgd.min_step_)))
         for key, m, y in steps:
             assign(trace(fig, key), x=episodes[1:], y=y, visible=show in ("both", m))
+        # A log axis at least a decade high: when every step is α (bound inactive), autoscaling
+        # zooms into rounding noise and labels every tick "0.10".
+        shown = np.concatenate([y for _, _, y in steps])
+        shown = shown[np.isfinite(shown) & (shown > 0)]
+        lo, hi = (shown.min(), shown.max()) if shown.size else (1.0, 1.0)
+        mid = np.sqrt(lo * hi)
+        fig.layout.yaxis3.range = [np.log10(min(lo, mid / 3.2)), np.log10(max(hi, mid * 3.2))]
         set_title(fig, 0, f"values after episode {len(episodes) - 1} ({n}-state walk)")
 
     def readout(self) -> str:
