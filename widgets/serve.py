@@ -177,23 +177,32 @@ class VoilaServer:
     def stop(self, timeout: float = 30) -> None:
         """SIGTERM Voila (it shuts its kernels down), then make sure nothing is left."""
         self.kernel_pids()
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        deadline = time.monotonic() + 10
-        while any(_alive(p) for p in self.seen_kernels) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        leftovers = [p for p in self.seen_kernels if _alive(p)]
-        for pid in leftovers:
-            os.kill(pid, signal.SIGKILL)
+        leftovers = stop_process_group(self.proc, self.seen_kernels, timeout=timeout, grace=10)
         if self._log is not subprocess.DEVNULL:
             self._log.close()
         if leftovers:
             raise RuntimeError(f"kernels outlived the voila server: {leftovers}")
+
+
+def stop_process_group(proc: subprocess.Popen, started: set[int], timeout: float = 30,
+                       grace: float = 10) -> list[int]:
+    """SIGTERM ``proc``'s process group (SIGKILL after ``timeout`` s), wait up to ``grace`` s for
+    the processes it ``started`` (kernels, single-user servers) to go, SIGKILL the rest and return
+    their pids: a server that leaves a kernel behind is a bug its caller can report."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    deadline = time.monotonic() + grace
+    while any(_alive(p) for p in started) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    leftovers = [p for p in started if _alive(p)]
+    for pid in leftovers:
+        os.kill(pid, signal.SIGKILL)
+    return leftovers
 
 
 def main(argv: list[str] | None = None) -> int:

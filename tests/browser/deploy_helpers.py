@@ -8,13 +8,12 @@ makes sure that no process it started (kernels and single-user servers included)
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
-from widgets.serve import _alive, _stat, free_port
+from widgets.serve import _stat, free_port, stop_process_group
 
 
 def descendants(pid: int) -> list[int]:
@@ -98,19 +97,7 @@ class Served:
     def stop(self, check: bool = True, timeout: float = 30) -> None:
         """SIGTERM the server (it shuts its kernels down); raise if anything it started outlives it."""
         self.kernels()
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        deadline = time.monotonic() + 15
-        while any(_alive(p) for p in self.seen) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        leftovers = [p for p in self.seen if _alive(p)]
-        for pid in leftovers:
-            os.kill(pid, signal.SIGKILL)
+        leftovers = stop_process_group(self.proc, self.seen, timeout=timeout, grace=15)
         self._log.close()
         if check and leftovers:
             raise RuntimeError(f"processes outlived {self.proc.args[:3]}: {leftovers}")
