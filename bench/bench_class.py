@@ -23,8 +23,6 @@ import signal
 import statistics
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,16 +83,6 @@ def wait_for_pool(server: VoilaServer, lesson: str, students: int, timeout: floa
     return filled
 
 
-def kernel_exists(server: VoilaServer, kernel_id: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{server.url}api/kernels/{kernel_id}", timeout=5):
-            return True
-    except urllib.error.HTTPError as e:
-        if e.code == 404:
-            return False
-        raise
-
-
 async def run_class(server: VoilaServer, lesson: str, students: int, timeout_s: float) -> dict:
     from playwright.async_api import async_playwright
 
@@ -114,7 +102,7 @@ async def run_class(server: VoilaServer, lesson: str, students: int, timeout_s: 
         left = ids
         while left and time.monotonic() - closed_at < 60:
             await asyncio.sleep(1)
-            left = [k for k in ids if kernel_exists(server, k)]
+            left = [k for k in ids if server.has_kernel(k)]
         freed_s = time.monotonic() - closed_at
         await browser.close()
     drawn = [s["drawn_s"] for s in sessions if s["drawn_s"] is not None]

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import json
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -162,6 +163,16 @@ class VoilaServer:
                 break
             before = now
         return time.monotonic() - start
+
+    def has_kernel(self, kernel_id: str) -> bool:
+        """Whether the server still runs kernel ``kernel_id`` (its REST API: 404 when gone)."""
+        try:
+            with urllib.request.urlopen(f"{self.url}api/kernels/{kernel_id}", timeout=5):
+                return True
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return False
+            raise
 
     def kernel_rss_mb(self) -> dict[int, float]:
         out = {}

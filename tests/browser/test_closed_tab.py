@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 from conftest import PageWatch, assert_clean, open_page
@@ -22,16 +20,6 @@ def _kernel_id(page) -> str:
     return json.loads(page.locator("#jupyter-config-data").text_content())["kernelId"]
 
 
-def _kernel_exists(server, kernel_id: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{server.url}api/kernels/{kernel_id}", timeout=5):
-            return True
-    except urllib.error.HTTPError as e:
-        if e.code == 404:
-            return False
-        raise
-
-
 def test_a_closed_tab_frees_its_kernel_within_a_minute_and_an_open_one_keeps_it(browser, voila_server):
     timeout = json.loads((ROOT / "voila.json").read_text())["PoolAwareKernelManager"]["disconnect_timeout"]
     assert 0 < timeout < 60
@@ -39,16 +27,16 @@ def test_a_closed_tab_frees_its_kernel_within_a_minute_and_an_open_one_keeps_it(
     kept = open_page(browser, voila_server.url, "index.ipynb", watch=kept_watch, selector=".kit-card")
     closed = open_page(browser, voila_server.url, "index.ipynb", watch=closed_watch, selector=".kit-card")
     kept_id, closed_id = _kernel_id(kept), _kernel_id(closed)
-    assert kept_id != closed_id and _kernel_exists(voila_server, closed_id)
+    assert kept_id != closed_id and voila_server.has_kernel(closed_id)
     assert_clean(closed, closed_watch)
     closed.context.close()
     start = time.monotonic()
-    while _kernel_exists(voila_server, closed_id) and time.monotonic() - start < 60:
+    while voila_server.has_kernel(closed_id) and time.monotonic() - start < 60:
         time.sleep(1)
     freed_after = time.monotonic() - start
-    assert not _kernel_exists(voila_server, closed_id), "the closed tab's kernel was still running after 60 s"
+    assert not voila_server.has_kernel(closed_id), "the closed tab's kernel was still running after 60 s"
     assert freed_after >= timeout - 2, f"freed after {freed_after:.0f} s: by what?"
-    assert _kernel_exists(voila_server, kept_id), "the open tab lost its kernel"
+    assert voila_server.has_kernel(kept_id), "the open tab lost its kernel"
     assert kept.locator(".kit-problem").count() == 0
     assert_clean(kept, kept_watch)
     kept.context.close()
