@@ -50,23 +50,31 @@ def time_moves(control, values) -> list[tuple[float, float]]:
     return times
 
 
-def time_cycle(control, values, moves: int) -> list[tuple[float, float]]:
+def time_cycle(control, values, moves: int, before=None) -> list[tuple[float, float]]:
     """Make ``moves`` timed moves of ``control`` cycling through ``values``.
 
     Move ``i`` sets ``values[i % len(values)]``, or the next value of the cycle when that one is
-    the current value, so every move changes the value (and recomputes).
+    the current value, so every move changes the value (and recomputes). ``before()``, if given,
+    runs untimed before each move (e.g. to clear the model's caches, so every move is cold).
     """
     times = []
     for i in range(moves):
         value = values[i % len(values)]
         if control.value == value:
             value = values[(i + 1) % len(values)]
+        if before is not None:
+            before()
         times.append(timed(lambda: setattr(control, "value", value)))
     return times
 
 
-def time_each_control(make_lesson, moves_by_control: dict, moves: int) -> list[tuple[str, list]]:
-    """``[(control, times)]``: for each control a fresh ``make_lesson()``, then ``time_cycle``."""
+def time_each_control(make_lesson, moves_by_control: dict, moves: int,
+                      caches=None) -> list[tuple[str, list]]:
+    """``[(control, times)]``: for each control a fresh ``make_lesson()``, then ``time_cycle``.
+
+    ``caches(name)``, if given, returns the model's ``lru_cache`` functions that a move of control
+    ``name`` recomputes; they are cleared before every move of it.
+    """
     rows = []
     for name, values in moves_by_control.items():
         lesson = make_lesson()
@@ -75,7 +83,9 @@ def time_each_control(make_lesson, moves_by_control: dict, moves: int) -> list[t
         if hasattr(lesson, "MEMO_SIZE"):
             lesson.MEMO_SIZE = 0
             lesson._memo.clear()
-        rows.append((name, time_cycle(lesson.controls[name], values, moves)))
+        clear = [] if caches is None else list(caches(name))
+        rows.append((name, time_cycle(lesson.controls[name], values, moves,
+                                      before=lambda: [c.cache_clear() for c in clear])))
     return rows
 
 

@@ -14,7 +14,7 @@ Prints one Markdown section.
 from __future__ import annotations
 
 # bench/ is on sys.path when this runs as a script; _timing adds the repository root (for `widgets`)
-from _timing import BUDGET_MS, run_note, time_cycle, timed, update_table
+from _timing import BUDGET_MS, run_note, timed, update_table
 
 MOVES = 20
 MOVES_BY_CONTROL = {

@@ -10,7 +10,7 @@ figure update, wall clock and CPU time of this process. Then the ground truths e
 
 from __future__ import annotations
 
-from _timing import BUDGET_MS, run_note, timed, update_table
+from _timing import BUDGET_MS, run_note, time_each_control, update_table
 
 import numpy as np
 
@@ -36,20 +36,7 @@ def time_controls():
     panel = {"alpha": gf.cbo_run, "lam": gf.cbo_run, "sigma": gf.cbo_run, "repel": gf.token_run,
              "p": gf.fedavg_run, "kmax": gf.fedavg_run, "aggregation": gf.fedavg_run,
              "eta": gf.npg_run, "beta": gf.npg_run, "batch": gf.npg_run}
-    rows = []
-    for name, values in MOVES_BY_CONTROL.items():
-        lesson = GradientFreeLesson()
-        lesson.MEMO_SIZE = 0
-        control, times = lesson.controls[name], []
-        for i in range(MOVES):
-            value = values[i % len(values)]
-            if control.value == value:
-                value = values[(i + 1) % len(values)]
-            panel[name].cache_clear()
-            lesson._memo.clear()
-            times.append(timed(lambda: setattr(control, "value", value)))
-        rows.append((name, times))
-    return rows
+    return time_each_control(GradientFreeLesson, MOVES_BY_CONTROL, MOVES, caches=lambda n: [panel[n]])
 
 
 def main():

@@ -13,7 +13,7 @@ numbers of each panel. Prints one Markdown section.
 from __future__ import annotations
 
 # bench/ is on sys.path when this runs as a script; _timing adds the repository root (for `widgets`)
-from _timing import BUDGET_MS, run_note, timed, update_table
+from _timing import BUDGET_MS, run_note, time_each_control, update_table
 
 MOVES = 20
 MOVES_BY_CONTROL = {
@@ -47,19 +47,7 @@ def _cache(name):
 
 
 def time_controls():
-    rows = []
-    for name, values in MOVES_BY_CONTROL.items():
-        lesson, cache, times = _lesson(), _cache(name), []
-        control = lesson.controls[name]
-        for i in range(MOVES):
-            value = values[i % len(values)]
-            if control.value == value:
-                value = values[(i + 1) % len(values)]
-            if cache is not None:
-                cache.cache_clear()
-            times.append(timed(lambda: setattr(control, "value", value)))
-        rows.append((name, times))
-    return rows
+    return time_each_control(_lesson, MOVES_BY_CONTROL, MOVES, caches=lambda n: [c for c in [_cache(n)] if c])
 
 
 def main():

@@ -10,7 +10,7 @@ each move pays its integration cold. Then it prints the criterion and stiff-stac
 
 from __future__ import annotations
 
-from _timing import BUDGET_MS, run_note, time_cycle, update_table
+from _timing import BUDGET_MS, run_note, time_each_control, update_table
 
 import numpy as np
 
@@ -27,18 +27,8 @@ def time_controls():
     from widgets.lessons import token_dynamics as td
     from widgets.lessons.token_dynamics_view import TokenDynamicsLesson
 
-    rows = []
-    for name, values in MOVES_BY_CONTROL.items():
-        lesson = TokenDynamicsLesson(blocks=2000)
-        lesson.MEMO_SIZE = 0
-        lesson._memo.clear()
-        control, times = lesson.controls[name], []
-        for i in range(MOVES):
-            for cached in (td.token_sweep, td.stack_errors, td.stiff_run):
-                cached.cache_clear()
-            times += time_cycle(control, values[i % len(values):] + values[:i % len(values)], 1)
-        rows.append((name, times))
-    return rows
+    return time_each_control(lambda: TokenDynamicsLesson(blocks=2000), MOVES_BY_CONTROL, MOVES,
+                             caches=lambda n: (td.token_sweep, td.stack_errors, td.stiff_run))
 
 
 def headline():
