@@ -173,6 +173,8 @@ def build_control(spec: Control, value: Any, label_width: str) -> W.ValueWidget:
     raise TypeError(f"unknown control spec {spec!r}")
 
 
+_FACTS: dict[type, dict[str, Any]] = {}   # lesson class -> its facts()
+
 CSS = """<style>
 .kit-lesson .kit-control {margin: 2px 12px 2px 0;}
 .reveal .kit-lesson {max-height: 86vh; overflow: auto;}
@@ -214,7 +216,11 @@ class Lesson(W.VBox):
         self._takes_all = any(p.kind is p.VAR_KEYWORD for p in params)
         self._compute_keys = [p.name for p in params if p.kind is not p.VAR_KEYWORD]
 
-        self.text = lesson_text.load(lesson_text.path_for(self.slug), self.CONTROLS, self.facts())
+        # The text is read on every build (a teacher's edit shows on the next run of the cell); the
+        # numbers it quotes depend only on the code, so they are computed once per process.
+        if type(self) not in _FACTS:
+            _FACTS[type(self)] = self.facts()
+        self.text = lesson_text.load(lesson_text.path_for(self.slug), self.CONTROLS, _FACTS[type(self)])
         self.update_controls(self.values())
         self.result = self._compute(self.values())
         display = self.Display(self.result, self.values())
