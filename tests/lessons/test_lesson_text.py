@@ -72,3 +72,20 @@ def test_every_lesson_has_a_text_file(lesson):
     path = path_for(lesson["slug"])
     assert path.exists(), f"{lesson['slug']} has no {path.name}"
     assert 4 <= path.read_text().count("- title:") <= 10      # a tour of 4-8 steps (or a few more)
+
+
+def test_a_broken_text_shows_one_line_instead_of_the_lesson(tmp_path, monkeypatch):
+    """In the UI a teacher's mistake is one line naming the file and the step, not a traceback."""
+    import ipywidgets as W
+
+    from widgets.lessons import text
+    from widgets.lessons.koopman_view import KoopmanLesson
+
+    broken = tmp_path / "koopman.yaml"
+    broken.write_text(path_for("koopman").read_text().replace("set: {system: nonlinear}",
+                                                              "set: {sytem: nonlinear}"))
+    monkeypatch.setattr(text, "path_for", lambda slug: broken)
+    shown = KoopmanLesson.show()
+    assert isinstance(shown, W.HTML) and not isinstance(shown, KoopmanLesson)
+    assert "kit-lesson-error" in shown.value and "tour step 2" in shown.value
+    assert "sets unknown control &#x27;sytem&#x27;" in shown.value and "Traceback" not in shown.value
