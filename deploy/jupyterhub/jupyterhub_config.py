@@ -50,3 +50,8 @@ c.Spawner.environment = {
 c.Spawner.args = ["--ServerApp.allow_root=True"] if os.getuid() == 0 else []
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 120
+# Stopping a server: SIGINT, then SIGTERM, then SIGKILL. A server killed before it has shut its
+# kernels down leaves them running as orphans (seen in CI on a loaded 2-core machine with the
+# defaults, 10 s and 5 s): give it time to stop them.
+c.LocalProcessSpawner.interrupt_timeout = 30
+c.LocalProcessSpawner.term_timeout = 30

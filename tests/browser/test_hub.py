@@ -103,7 +103,7 @@ def test_three_students_each_get_the_gallery_and_a_lesson_on_kernels_of_their_ow
             home.click("#stop")
             home.wait_for_selector("#start", timeout=60_000)
         # a stopped server's kernels may outlive it as orphans: follow the processes, not the tree
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while any(_alive(p) for p in kernels) and time.monotonic() < deadline:
             time.sleep(0.5)
         left = [p for p in hub.seen | set(kernels) if _alive(p) and _user_of(p) in STUDENTS]
