@@ -1,31 +1,26 @@
 """One module per lesson (numpy only) plus a thin ``<slug>_view`` module for each.
 
 ``registry()`` lists the lessons that are installed, in teaching order, from each module's
-``LESSON`` constant: ``{"slug", "title", "pitch", "papers": [paper ids]}``.
+``LESSON`` constant: ``{"slug", "title", "pitch", "papers": [paper ids]}``, plus its ``notebook`` and ``topic``.
 """
 
 from __future__ import annotations
 
 import importlib
 
-ORDER = [
-    "diffusion",
-    "attention_entropy",
-    "continual_dp",
-    "koopman",
-    "streaming_td",
-    "safe_exploration",
-    "entropy_coupling",
-    "offline_rl",
-    "combinatorial_choice",
-    "unusual_feedback",
-    "safe_control",
-    "implicit_diff",
-    "gradient_free",
-    "event_times",
-    "diffusion_control",
-    "token_dynamics",
+# The gallery shows the lessons by topic, in this order; ``ORDER`` is the teaching order.
+TOPICS = [
+    ("Diffusion and generative models", ["diffusion", "diffusion_control"]),
+    ("Transformers and sequence models", ["attention_entropy", "token_dynamics"]),
+    ("Dynamics and events in time", ["koopman", "event_times"]),
+    ("Reinforcement learning", ["streaming_td", "offline_rl", "unusual_feedback", "rl_internals"]),
+    ("Safety and control", ["safe_exploration", "safe_control"]),
+    ("Privacy and information", ["continual_dp", "entropy_coupling", "information_bottleneck"]),
+    ("Optimisation", ["implicit_diff", "gradient_free", "combinatorial_choice", "tours"]),
+    ("Efficient and large models", ["compression", "conditional_compute", "checkpointing"]),
 ]
+ORDER = [slug for _, slugs in TOPICS for slug in slugs]
+TOPIC_OF = {slug: topic for topic, slugs in TOPICS for slug in slugs}
 
 
 def registry() -> list[dict]:
@@ -38,7 +33,7 @@ def registry() -> list[dict]:
             continue
         lesson = getattr(module, "LESSON", None)
         if lesson:
-            found.append(dict(lesson, notebook=f"lessons/{slug}.ipynb"))
+            found.append(dict(lesson, notebook=f"lessons/{slug}.ipynb", topic=TOPIC_OF[slug]))
     return found
 
 
