@@ -1,8 +1,8 @@
-"""The attention-entropy lesson in Voila: it renders, the tour moves the plots, slides render."""
+"""The attention-entropy lesson in Voila: it renders, the tour moves the plots. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, read_trace, save_plot, tour_next, wait_for_change
+from lesson_helpers import open_lesson, read_trace, save_plot, tour_next, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -18,8 +18,3 @@ def test_tour_step_changes_the_softmax_plot(open_app):
     assert max(after) - min(after) < max(before) - min(before)  # flatter: closer to uniform
     screenshot(page, "lesson-attention_entropy")
     save_plot(page, "lesson-attention_entropy-figure", root=ROOT)
-
-
-def test_slides_render(open_app):
-    page = open_slides(open_app, "attention_entropy", selector=".reveal .jupyter-widgets", timeout=120_000)
-    screenshot(page, "lesson-attention_entropy-slides")

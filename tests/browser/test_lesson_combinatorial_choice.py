@@ -1,9 +1,9 @@
 """The combinatorial-choice lesson in Voila: it renders, the tour replays the sensor stream, the
-cascade's item values change the curves, slides render."""
+cascade's item values change the curves. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, save_plot, tour_next, wait_for_change
+from lesson_helpers import open_lesson, save_plot, tour_next, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -35,9 +35,3 @@ def test_tour_and_cascade_values_redraw(open_app):
     assert after.startswith("[0.304,0.461,0.558")  # BestPerm with different worths
     screenshot(page, "lesson-combinatorial_choice")
     save_plot(page, "lesson-combinatorial_choice-plot", root=ROOT)
-
-
-def test_slides_render(open_app):
-    """Narrative slides, then the lesson's slide with its live plot (no slide navigation)."""
-    page = open_slides(open_app, "combinatorial_choice", selector=".reveal .slides", min_sections=5, root=ROOT)
-    screenshot(page, "lesson-combinatorial_choice-slides")

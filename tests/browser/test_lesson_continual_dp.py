@@ -1,8 +1,8 @@
-"""The continual-DP lesson in Voila: it renders, the tour and a dropdown redraw the path, slides render."""
+"""The continual-DP lesson in Voila: it renders, the tour and a dropdown redraw the path. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, save_plot, tour_next, wait_for_change
+from lesson_helpers import open_lesson, save_plot, tour_next, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -26,9 +26,3 @@ def test_tour_and_mechanism_change_the_path(open_app):
     assert "= 9 nodes per input" in page.locator(f"{ROOT} .kit-readout").inner_text()  # T = 256
     screenshot(page, "lesson-continual_dp")
     save_plot(page, "lesson-continual_dp-plot", root=ROOT)
-
-
-def test_slides_render(open_app):
-    """Narrative slides, then the lesson's slide with its live plot (no slide navigation)."""
-    page = open_slides(open_app, "continual_dp", selector=".reveal .slides", min_sections=5, root=ROOT)
-    screenshot(page, "lesson-continual_dp-slides")

@@ -1,8 +1,8 @@
-"""The diffusion-for-control lesson in Voila: it renders, the scenario switches the plot, slides render."""
+"""The diffusion-for-control lesson in Voila: it renders, the scenario switches the plot. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, save_plot, wait_for_change
+from lesson_helpers import open_lesson, save_plot, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -29,8 +29,3 @@ def test_scenario_switch_to_ou_shows_the_closed_form_rate(open_app):
     assert "entropy production" in page.locator(f"{ROOT} .kit-readout-box").inner_text()
     screenshot(page, "lesson-diffusion_control")
     save_plot(page, "lesson-diffusion_control-plot", root=ROOT)
-
-
-def test_slides_render(open_app):
-    page = open_slides(open_app, "diffusion_control", selector=".reveal .slides", min_sections=5, root=ROOT)
-    screenshot(page, "lesson-diffusion_control-slides")

@@ -1,11 +1,11 @@
-"""The entropy-coupling lesson in Voila: it renders, a preset redraws the heatmaps, slides render."""
+"""The entropy-coupling lesson in Voila: it renders, a preset redraws the heatmaps. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import json
 
 import numpy as np
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, read_trace, save_plot, wait_for_change
+from lesson_helpers import open_lesson, read_trace, save_plot, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +21,3 @@ def test_preset_changes_the_couplings(open_app):
     assert "H(greedy)" in page.locator(ROOT).inner_text()
     screenshot(page, "lesson-entropy_coupling")
     save_plot(page, "lesson-entropy_coupling-figure", root=ROOT)
-
-
-def test_slides_render(open_app):
-    page = open_slides(open_app, "entropy_coupling", selector=".reveal .jupyter-widgets", timeout=120_000)
-    screenshot(page, "lesson-entropy_coupling-slides")

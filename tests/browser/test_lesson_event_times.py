@@ -1,9 +1,9 @@
 """The event-times lesson in Voila: six panels render, the tour's Next uses 1000 paths for the rate
-estimate and the threshold slider moves the restart point; the slides render."""
+estimate and the threshold slider moves the restart point. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, save_plot, tour_next, wait_for_change
+from lesson_helpers import open_lesson, save_plot, tour_next, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -31,9 +31,3 @@ def test_tour_and_threshold_redraw(open_app):
     assert moved[0] == 1000 and moved[1] < 2.0 and moved[2] < 65.2
     save_plot(page, "lesson-event_times-plot", root=ROOT, settle_ms=500)
     screenshot(page, "lesson-event_times")
-
-
-def test_slides_render(open_app):
-    page = open_slides(open_app, "event_times", selector=".reveal .slides", min_sections=5,
-                       title="events in time", root=ROOT, timeout=120_000)
-    screenshot(page, "lesson-event_times-slides")

@@ -1,10 +1,9 @@
 """The gradient-free lesson in Voila: it renders, the tour's step 2 (flat weights, α = 0.1) moves the
-consensus point off Rastrigin's minimum, the server dropdown moves FedAvg's fixed point to AFA-CS's,
-and the slides render."""
+consensus point off Rastrigin's minimum, the server dropdown moves FedAvg's fixed point to AFA-CS's. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, read_trace, save_plot, tour_next, wait_for_change
+from lesson_helpers import open_lesson, read_trace, save_plot, tour_next, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -26,10 +25,3 @@ def test_tour_flattens_the_weights_and_afa_moves_the_fixed_point(open_app):
     assert "AFA-CS" in page.locator(f"{ROOT} .js-plotly-plot").inner_text()
     screenshot(page, "lesson-gradient_free")
     save_plot(page, "lesson-gradient_free-plot", root=ROOT, settle_ms=500)
-
-
-def test_slides_render(open_app):
-    """Narrative slides, then the lesson's slide with its live plot (no slide navigation)."""
-    page = open_slides(open_app, "gradient_free", selector=".reveal .slides", min_sections=5, root=ROOT,
-                       timeout=120_000)
-    screenshot(page, "lesson-gradient_free-slides")

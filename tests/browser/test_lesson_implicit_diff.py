@@ -1,10 +1,10 @@
 """The implicit-differentiation lesson in Voila: it renders, the tour's step 2 (k = 10 unrolled steps)
 moves the red k-step iterate, the "cost against" dropdown turns the dual's slope to the water
-budget's (−30 $/MWh), and the slides render."""
+budget's (−30 $/MWh). (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, read_trace, save_plot, tour_next, wait_for_change
+from lesson_helpers import open_lesson, read_trace, save_plot, tour_next, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -29,10 +29,3 @@ def test_tour_unrolls_fewer_steps_and_the_dual_prices_water(open_app):
     assert "-30.00" in page.locator(f"{ROOT} .kit-readout").inner_text()
     screenshot(page, "lesson-implicit_diff")
     save_plot(page, "lesson-implicit_diff-plot", root=ROOT, settle_ms=500)
-
-
-def test_slides_render(open_app):
-    """Narrative slides, then the lesson's slide with its live plot (no slide navigation)."""
-    page = open_slides(open_app, "implicit_diff", selector=".reveal .slides", min_sections=5, root=ROOT,
-                       timeout=120_000)
-    screenshot(page, "lesson-implicit_diff-slides")

@@ -1,8 +1,8 @@
-"""The Koopman lesson in Voila: it renders, the tour and the dictionary redraw the eigenvalues, slides render."""
+"""The Koopman lesson in Voila: it renders, the tour and the dictionary redraw the eigenvalues. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, save_plot, tour_next, wait_for_change
+from lesson_helpers import open_lesson, save_plot, tour_next, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -28,9 +28,3 @@ def test_tour_and_dictionary_change_the_eigenvalues(open_app):
     page.wait_for_function(f"() => ({READ_EIGS})() === '[0.8607,0.7408,0.4724]'")
     screenshot(page, "lesson-koopman")
     save_plot(page, "lesson-koopman-plot", root=ROOT)
-
-
-def test_slides_render(open_app):
-    """Narrative slides, then the lesson's slide with its live plot (no slide navigation)."""
-    page = open_slides(open_app, "koopman", selector=".reveal .slides", min_sections=5, root=ROOT)
-    screenshot(page, "lesson-koopman-slides")

@@ -1,10 +1,10 @@
-"""The offline-RL lesson in Voila: it renders, the tour steps, the stitching pair redraws the returns, slides render."""
+"""The offline-RL lesson in Voila: it renders, the tour steps, the stitching pair redraws the returns. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import json
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, save_plot, tour_next, wait_for_change
+from lesson_helpers import open_lesson, save_plot, tour_next, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +37,3 @@ def test_tour_and_stitching_pair_change_the_returns(open_app):
     assert "16 / 84" in page.locator(f"{ROOT} .kit-offline-table").inner_text()
     screenshot(page, "lesson-offline_rl")
     save_plot(page, "lesson-offline_rl-plot", root=ROOT)
-
-
-def test_slides_render(open_app):
-    """Narrative slides, then the lesson's slide with its live plot (no slide navigation)."""
-    page = open_slides(patient(open_app), "offline_rl", selector=".reveal .slides", min_sections=5, root=ROOT,
-                       timeout=SLOW)
-    screenshot(page, "lesson-offline_rl-slides")

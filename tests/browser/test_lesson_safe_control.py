@@ -1,9 +1,9 @@
 """The safe-control lesson in Voila: it renders, the tour's step 2 (head-on, no right-hand rule)
-redraws the agents' paths into a deadlock d apart, and the slides render."""
+redraws the agents' paths into a deadlock d apart. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, read_trace, save_plot, tour_next, wait_for_change
+from lesson_helpers import open_lesson, read_trace, save_plot, tour_next, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +22,3 @@ def test_tour_step_two_deadlocks_the_head_on_agents(open_app):
     assert "not within 15 s" in page.locator(f"{ROOT} .kit-safe-table").inner_text()
     screenshot(page, "lesson-safe_control")
     save_plot(page, "lesson-safe_control-plot", root=ROOT, settle_ms=500)
-
-
-def test_slides_render(open_app):
-    """Narrative slides, then the lesson's slide with its live plot (no slide navigation)."""
-    page = open_slides(open_app, "safe_control", selector=".reveal .slides", min_sections=5, root=ROOT,
-                       timeout=120_000)
-    screenshot(page, "lesson-safe_control-slides")

@@ -1,8 +1,8 @@
-"""The safe-exploration lesson in Voila: it loads, the tour redraws the plot, slides render."""
+"""The safe-exploration lesson in Voila: it loads, the tour redraws the plot. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import READ_ALL_Y, open_lesson, open_slides, save_plot, tour_next, wait_for_change
+from lesson_helpers import READ_ALL_Y, open_lesson, save_plot, tour_next, wait_for_change
 
 from widgets.lessons.safe_exploration_view import TRACES
 
@@ -25,8 +25,3 @@ def test_tour_changes_alpha_and_the_mixture_redraws(open_app):
     assert "Mixture (StepMix idea): 0 rounds below" in status
     screenshot(page, "lesson-safe_exploration")
     save_plot(page, "lesson-safe_exploration-figure", settle_ms=500)
-
-
-def test_slides_render(open_app):
-    page = open_slides(open_app, "safe_exploration", title="safe exploration", timeout=120_000)
-    screenshot(page, "lesson-safe_exploration-slides")

@@ -1,8 +1,8 @@
-"""The streaming-TD lesson in Voila: it loads, the tour's Next button redraws the plot, slides render."""
+"""The streaming-TD lesson in Voila: it loads, the tour's Next button redraws the plot. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import READ_ALL_Y, open_lesson, open_slides, save_plot, tour_next, wait_for_change
+from lesson_helpers import READ_ALL_Y, open_lesson, save_plot, tour_next, wait_for_change
 
 from widgets.lessons.streaming_td_view import TRACES
 
@@ -24,8 +24,3 @@ def test_tour_next_changes_the_plot(open_app):
     page.locator(".kit-question-box button", has_text="Show solution").first.click()
     page.wait_for_timeout(500)
     screenshot(page, "lesson-streaming_td")
-
-
-def test_slides_render(open_app):
-    page = open_slides(open_app, "streaming_td", title="streaming td learning", timeout=120_000)
-    screenshot(page, "lesson-streaming_td-slides")

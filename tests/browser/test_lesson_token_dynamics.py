@@ -1,8 +1,8 @@
-"""The token-dynamics lesson in Voila: it renders, the tour flips μ and the tokens blow up, slides render."""
+"""The token-dynamics lesson in Voila: it renders, the tour flips μ and the tokens blow up. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, save_plot, tour_next, wait_for_change
+from lesson_helpers import open_lesson, save_plot, tour_next, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -24,8 +24,3 @@ def test_tour_flips_mu_and_the_tokens_blow_up(open_app):
     assert "grows without bound" in page.locator(f"{ROOT} .kit-readout").inner_text()
     screenshot(page, "lesson-token_dynamics")
     save_plot(page, "lesson-token_dynamics-plot", root=ROOT)
-
-
-def test_slides_render(open_app):
-    page = open_slides(open_app, "token_dynamics", selector=".reveal .slides", min_sections=5, root=ROOT)
-    screenshot(page, "lesson-token_dynamics-slides")

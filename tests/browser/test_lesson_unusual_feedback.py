@@ -1,9 +1,9 @@
 """The unusual-feedback lesson in Voila: it renders four panels, the tour's Next redraws the
-preference learner's regret, and the slides render."""
+preference learner's regret. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
-from lesson_helpers import open_lesson, open_slides, save_plot, tour_next, wait_for_change
+from lesson_helpers import open_lesson, save_plot, tour_next, wait_for_change
 
 pytestmark = pytest.mark.browser
 
@@ -28,9 +28,3 @@ def test_tour_next_asks_every_time(open_app):
     assert "29 observations for 5% error" in page.locator(f"{ROOT} .kit-readout").inner_text()
     save_plot(page, "lesson-unusual_feedback-plot", root=ROOT, settle_ms=500)
     screenshot(page, "lesson-unusual_feedback")
-
-
-def test_slides_render(open_app):
-    page = open_slides(open_app, "unusual_feedback", selector=".reveal .slides", min_sections=5,
-                       title="learning from unusual feedback", root=ROOT, timeout=120_000)
-    screenshot(page, "lesson-unusual_feedback-slides")

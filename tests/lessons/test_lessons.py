@@ -11,10 +11,13 @@ import html
 import importlib
 import inspect
 import json
+from html.parser import HTMLParser
 
+import nbformat
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from nbconvert import SlidesExporter
 from plotly.utils import PlotlyJSONEncoder
 
 from widgets import ROOT
@@ -113,6 +116,48 @@ def test_notebook_shows_the_code_under_the_hood(slug):
     fn = getattr(importlib.import_module(f"widgets.lessons.{slug}"), call.split(".", 1)[1].rstrip(")"))
     assert inspect.getsource(fn).strip() in hood, "the notebook's copy differs from the package: " \
         "run tools/lesson_sections.py again"
+
+
+class _Decks(HTMLParser):
+    """The top-level reveal.js slides of an exported deck: the text of each, in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth, self.inside, self.slides = 0, False, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "div" and ("class", "slides") in attrs:
+            self.inside = True
+        elif tag == "section" and self.inside:
+            self.depth += 1
+            if self.depth == 1:
+                self.slides.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "section" and self.inside:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.inside and self.depth:
+            self.slides[-1] += data
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_notebook_makes_a_slide_deck_with_the_lesson(slug):
+    """What differs between lessons' slides is the notebook's slide metadata: exported as reveal.js
+    (what the teachkit-reveal template renders), the deck opens on the title, has narrative slides and
+    a slide holding the lesson. That the deck renders with the live widget is tested in a browser once
+    (tests/browser/test_lesson_diffusion.py)."""
+    nb = nbformat.read(ROOT / "notebooks" / "lessons" / f"{slug}.ipynb", as_version=4)
+    kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
+    assert kinds[0] == "slide" and None not in kinds, "every cell says how it shows in the slides"
+    widget = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and f"{slug}_view import" in c.source]
+    assert len(widget) == 1 and kinds[widget[0]] not in ("skip", "notes"), "the lesson is on a slide"
+    deck = _Decks()
+    deck.feed(SlidesExporter().from_notebook_node(nb)[0])
+    title = nb.cells[0].source.splitlines()[0].lstrip("# ").strip()
+    assert len(deck.slides) >= 5 and title in deck.slides[0]
+    assert any(f"{slug}_view import view" in text for text in deck.slides)
 
 
 @pytest.mark.parametrize("slug", SLUGS)
