@@ -156,6 +156,23 @@ def test_has_code_and_has_demo(ex, corpus):
     assert ex.result_ids() == [pid for pid in corpus["id"] if pid in demo_ids]
 
 
+def test_full_demos_only_leaves_out_partial_links(ex, corpus):
+    """A paper whose every lesson link carries a note (partial) is not a full demo: it keeps a
+    "partial demo" badge and leaves the list when "full demos only" is ticked."""
+    records = corpus.to_dict("records")
+    full = [r["id"] for r in records if any(s not in (r["lesson_notes"] or {}) for s in r["lessons"])]
+    partial = [r["id"] for r in records if r["lessons"] and r["id"] not in full]
+    ex.full_demo_box.value = True
+    assert ex.result_ids() == full and "full=1" in ex.share_url
+    ex.full_demo_box.value = False
+    if partial:
+        ex.search.value = corpus.set_index("id")["title"][partial[0]]
+        row = ex._row_html(ex.row_of[partial[0]])
+        assert "partial demo" in row and "▶ demo<" not in row
+    row = ex._row_html(ex.row_of[full[0]])
+    assert "▶ demo<" in row and "partial demo" not in row
+
+
 def test_filters_and_search_combine(ex, corpus):
     ex.search.value = "learning"
     ex.curated.value = ("rl",)
@@ -350,7 +367,7 @@ def test_url_state_opens_and_round_trips(corpus):
     state = initial_state_from_query(ex.share_url.split("?", 1)[1])
     assert state == ex.state()
     assert state == {"q": "diffusion", "topics": ["diffusion"], "learned": [], "code": True, "demo": False,
-                     "paper": pid}
+                     "full": False, "paper": pid}
     # the map, built when the page shows it, starts with the filtered opacity and the ring
     assert ex._map is None
     assert ex.map_slot._view_count == 0

@@ -23,7 +23,8 @@ def test_parse_the_documented_example():
 def test_repeated_and_comma_separated_topics_and_flags():
     state = initial_state_from_query("topic=rl,bandits&topic=rl&topic=privacy&code=1&demo=true&learned=2,x,0")
     assert state["topics"] == ["rl", "bandits", "privacy"]
-    assert state["code"] and state["demo"] and state["learned"] == [2, 0]
+    assert state["code"] and state["demo"] and state["learned"] == [2, 0] and not state["full"]
+    assert initial_state_from_query("full=yes")["full"] is True
 
 
 def test_percent_and_plus_encoding():
@@ -38,8 +39,8 @@ def test_garbage_never_raises():
 @pytest.mark.parametrize("state", [
     empty_state(),
     {"q": "attention & entropy?", "topics": ["sequence", "privacy"], "learned": [1, 3], "code": True,
-     "demo": False, "paper": "limits-and-powers-of-koopman-learning"},
-    {"q": "", "topics": [], "learned": [], "code": False, "demo": True, "paper": "a&b=c"},
+     "demo": False, "full": False, "paper": "limits-and-powers-of-koopman-learning"},
+    {"q": "", "topics": [], "learned": [], "code": False, "demo": True, "full": True, "paper": "a&b=c"},
 ])
 def test_round_trip(state):
     assert initial_state_from_query(query_from_state(state)) == state

@@ -1,7 +1,8 @@
 """The explorer's shareable state in a URL query string (pure functions, no UI).
 
 ``explorer.ipynb?q=diffusion&topic=privacy&topic=rl&paper=<id>&code=1&demo=1`` opens the
-explorer with that search, those curated topics, those checkboxes and that paper's card.
+explorer with that search, those curated topics, those checkboxes and that paper's card
+(``full=1``: only papers whose lesson teaches their own key idea, not a partial link).
 ``initial_state_from_query`` reads such a string; ``query_from_state`` writes one back, so a
 teacher can copy the link of what is on screen.
 """
@@ -22,7 +23,8 @@ _TRUE = {"1", "true", "yes", "on"}
 
 def empty_state() -> dict:
     """The state of a freshly opened explorer: no query, no filters, no paper."""
-    return {"q": "", "topics": [], "learned": [], "code": False, "demo": False, "paper": None}
+    return {"q": "", "topics": [], "learned": [], "code": False, "demo": False, "full": False,
+            "paper": None}
 
 
 def initial_state_from_query(qs: str | None) -> dict:
@@ -53,6 +55,7 @@ def initial_state_from_query(qs: str | None) -> dict:
     state["learned"] = learned
     state["code"] = params.get("code", [""])[-1].strip().lower() in _TRUE
     state["demo"] = params.get("demo", [""])[-1].strip().lower() in _TRUE
+    state["full"] = params.get("full", [""])[-1].strip().lower() in _TRUE
     if params.get("paper"):
         state["paper"] = params["paper"][-1].strip() or None
     return state
@@ -70,6 +73,8 @@ def query_from_state(state: dict) -> str:
         pairs.append(("code", "1"))
     if state.get("demo"):
         pairs.append(("demo", "1"))
+    if state.get("full"):
+        pairs.append(("full", "1"))
     if state.get("paper"):
         pairs.append(("paper", str(state["paper"])))
     return urlencode(pairs)

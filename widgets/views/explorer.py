@@ -66,6 +66,8 @@ CSS = """<style>
           vertical-align: baseline; }
 .kx-badge { display: inline-block; padding: 0 6px; border-radius: 8px; background: #edf0f4;
             color: #3c4650; font-size: 0.85em; margin-right: 4px; }
+.kx-demo { background: #dcefe2; color: #1b5e32; }
+.kx-demo-partial { background: #f3f0e2; color: #6b5a1e; }
 .kx-card { line-height: 1.45; }
 .kx-card h3 { margin: 2px 0 6px 0; font-size: 1.2em; color: #1f3b5c; }
 .kx-card p.kx-abstract { text-align: justify; margin: 6px 0; }
@@ -245,8 +247,12 @@ class Explorer(W.VBox):
         self.facets = Facets.from_frame(self.df)
         self.ids = self.df["id"].astype(str).tolist()
         self.row_of = {pid: i for i, pid in enumerate(self.ids)}
-        self.has_demo = np.array([bool(self.lessons.get(pid)) or bool(_as_list(lessons))
-                                  for pid, lessons in zip(self.ids, self.df["lessons"])], dtype=bool)
+        demos = [{lesson.get("slug") for lesson in self.lessons.get(pid, [])} | set(_as_list(lessons))
+                 for pid, lessons in zip(self.ids, self.df["lessons"])]
+        notes = [n if isinstance(n, dict) else {} for n in self.df["lesson_notes"]]
+        self.has_demo = np.array([bool(d) for d in demos], dtype=bool)
+        # full: at least one lesson teaches the paper's own key idea (a partial link has a note)
+        self.has_full_demo = np.array([any(s not in n for s in d) for d, n in zip(demos, notes)], dtype=bool)
         self.colors = [PALETTE[t % len(PALETTE)] for t in range(self.tm.n_topics_)]
 
     def _curated_options(self):
@@ -282,6 +288,9 @@ class Explorer(W.VBox):
         self.has_code = W.Checkbox(description="has code", indent=False, layout=W.Layout(width="auto"))
         self.has_demo_box = W.Checkbox(description="has a demo (lesson)", indent=False,
                                        layout=W.Layout(width="auto"))
+        self.full_demo_box = W.Checkbox(description="full demos only", indent=False, layout=W.Layout(width="auto"),
+                                        tooltip="Only papers whose lesson teaches their own key idea "
+                                                "(not a partial link)")
         self.clear_filters = W.Button(description="Clear all", icon="times", tooltip="Clear search and filters",
                                       layout=W.Layout(width="auto"))
         self.count = W.HTML()
@@ -294,7 +303,7 @@ class Explorer(W.VBox):
             W.HTML('<div class="kx-section">Curated topics</div>'), self.curated, self.curated_note,
             W.HTML('<div class="kx-section">Learned topics <span class="kx-muted">(the colours of the '
                    'map)</span></div>'), self.learned,
-            hbox([self.has_code, self.has_demo_box, self.clear_filters]),
+            hbox([self.has_code, self.has_demo_box, self.full_demo_box, self.clear_filters]),
             self.count, self.results, self.more,
         ], layout=W.Layout(width="44%", padding="0 14px 0 0"))
 
@@ -338,12 +347,14 @@ class Explorer(W.VBox):
         self.layout.max_width = "1400px"
 
         self.controls = {"search": self.search, "topics": self.curated, "learned": self.learned,
-                         "code": self.has_code, "demo": self.has_demo_box, "clear_map": self.clear_map,
+                         "code": self.has_code, "demo": self.has_demo_box, "full": self.full_demo_box,
+                         "clear_map": self.clear_map,
                          "clear": self.clear_filters, "more": self.more, "back": self.back,
                          "panels": self.panels}
 
         guard = self._guard
-        for widget in (self.search, self.has_code, self.has_demo_box, self.curated, self.learned):
+        for widget in (self.search, self.has_code, self.has_demo_box, self.full_demo_box, self.curated,
+                       self.learned):
             widget.observe(guard(self._on_filter), "value")
         self.clear_filters.on_click(guard(lambda _b: self.apply_state(empty_state())))
         self.more.on_click(guard(self._on_more))
@@ -610,6 +621,8 @@ class Explorer(W.VBox):
         )
         if self.has_demo_box.value:
             mask &= self.has_demo
+        if self.full_demo_box.value:
+            mask &= self.has_full_demo
         if self.map_selection is not None:
             in_map = np.zeros(len(mask), dtype=bool)
             in_map[self.map_selection] = True
@@ -657,8 +670,11 @@ class Explorer(W.VBox):
                 f'{html.escape(self.tm.labels_[t])}']
         if self.facets.has_code[i]:
             meta.append('<span class="kx-badge">code</span>')
-        if self.has_demo[i]:
+        if self.has_full_demo[i]:
             meta.append('<span class="kx-badge kx-demo">▶ demo</span>')
+        elif self.has_demo[i]:
+            meta.append('<span class="kx-badge kx-demo kx-demo-partial" title="the lesson covers part of the '
+                        'paper\'s idea">▶ partial demo</span>')
         body = f'<div class="kx-title">{title}</div><div class="kx-meta">{" ".join(meta)}</div>'
         if self.terms:
             snip = snippet(self.df["abstract"][i], self.terms)
@@ -941,7 +957,7 @@ class Explorer(W.VBox):
         self._busy = True
         try:
             self.search.value = ""
-            self.has_code.value = self.has_demo_box.value = False
+            self.has_code.value = self.has_demo_box.value = self.full_demo_box.value = False
             self.curated.value = self.learned.value = ()
         finally:
             self._busy = False
@@ -980,7 +996,7 @@ class Explorer(W.VBox):
         """The shareable state on screen (see ``widgets.urlstate``)."""
         return {"q": " ".join(self.search.value.split()), "topics": list(self.curated.value),
                 "learned": [int(t) for t in self.learned.value], "code": bool(self.has_code.value),
-                "demo": bool(self.has_demo_box.value),
+                "demo": bool(self.has_demo_box.value), "full": bool(self.full_demo_box.value),
                 "paper": self.ids[self.paper] if self.paper is not None else None}
 
     def apply_state(self, state: dict) -> None:
@@ -993,6 +1009,7 @@ class Explorer(W.VBox):
             self.learned.value = tuple(t for t in state["learned"] if 0 <= t < self.tm.n_topics_)
             self.has_code.value = bool(state["code"])
             self.has_demo_box.value = bool(state["demo"])
+            self.full_demo_box.value = bool(state["full"])
         finally:
             self._busy = False
         if self.map_selection is not None:
