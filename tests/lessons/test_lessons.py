@@ -197,6 +197,16 @@ def test_papers_and_lessons_link_both_ways(corpus):
             assert slug in lessons and isinstance(line, str) and 20 < len(line) < 400 and "\n" not in line
 
 
+def test_every_paper_links_to_a_lesson_and_nearly_all_in_full(corpus):
+    """The kit's promise: each of the 64 papers opens a runnable lesson, and for at least 56 of them
+    the lesson teaches the paper's own key idea (a link is full when it carries no partial note)."""
+    unlinked = [pid for pid, lessons in zip(corpus["id"], corpus["lessons"]) if not lessons]
+    assert unlinked == [], f"{len(unlinked)} papers link to no lesson"
+    full = [pid for pid, lessons, notes in zip(corpus["id"], corpus["lessons"], corpus["lesson_notes"])
+            if any(slug not in (notes or {}) for slug in lessons)]
+    assert len(corpus) == 64 and len(full) >= 56, f"only {len(full)} of {len(corpus)} papers are full"
+
+
 def test_tour_applies_every_step(lesson):
     """Each step moves the controls it names; earlier steps' settings hold unless a later step
     changes them; the narration shows the step; Next is disabled at the end."""
