@@ -19,6 +19,7 @@ import numpy as np
 MOVES = 20
 MOVES_BY_CONTROL = {
     "features": ["independent", "correlated"],
+    "condition": ["by hand", "gradient", "fixed point", "proximal"],
     "lam": [0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 0.0316227766016838, 3.1622776601683795],
     "k": [1, 10, 50, 200, 500],
     "d1": [20, 60, 90, 110, 150],

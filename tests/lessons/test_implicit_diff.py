@@ -139,3 +139,50 @@ def test_projection_error_never_grows_with_more_subdomains_and_its_jacobian_is_t
     _, _, dx_dq, dx_dd = idf.qp_layer(np.eye(n), -z, c, [0.3])
     np.testing.assert_allclose(-dx_dq, np.eye(n) - np.ones((n, n)) / n, atol=1e-12)
     np.testing.assert_allclose(dx_dd[:, 0], np.ones(n) / (n * idf.CELL), atol=1e-9)
+
+
+# ----------------------------------------------------------------------------- automatic implicit diff
+def test_complex_step_jacobian_is_the_analytic_jacobian():
+    f = lambda z: np.array([np.sin(z[0]) * z[1], np.exp(z[1]) - z[0] ** 3])  # noqa: E731
+    z = np.array([0.7, -1.3])
+    exact = np.array([[np.cos(0.7) * -1.3, np.sin(0.7)], [-3 * 0.7**2, np.exp(-1.3)]])
+    np.testing.assert_allclose(idf.complex_step_jacobian(f, z), exact, rtol=1e-14)
+
+
+@pytest.mark.parametrize("features", idf.FEATURES)
+@pytest.mark.parametrize("lam", [1e-3, 0.05, 1.0, 30.0])
+@pytest.mark.parametrize("condition", ["gradient", "fixed point", "proximal"])
+def test_every_written_condition_gives_the_closed_form_ridge_derivative(features, lam, condition):
+    """Only F is written; its derivative is automatic: it must match −(A + λI)⁻²b (eigendecomposition)."""
+    X, y = idf.ridge_data(features)
+    w, dw = ridge_closed_form(X, y, lam)
+    eta = 0.7 / (np.linalg.eigvalsh(X.T @ X)[-1] + lam)
+    F = idf.ridge_conditions(X, y, eta)[condition]
+    assert np.abs(F(w, [lam])).max() < 1e-10                           # it is a condition of w*
+    np.testing.assert_allclose(idf.implicit_jacobian(F, w, lam)[:, 0], dw, rtol=1e-8, atol=1e-10)
+    state = idf.ridge_state(features, lam, condition)
+    np.testing.assert_allclose(state["dcoef"], dw, rtol=1e-8, atol=1e-10)
+    assert state["implicit_error"] < 1e-9
+
+
+def test_a_nonsmooth_proximal_condition_gives_the_lasso_derivative():
+    """Lasso min ½‖Xw − y‖² + λ‖w‖₁, solved here by coordinate descent; F = soft(w − η∇, ηλ) − w.
+    On the support S, dw_S/dλ = −(X_SᵀX_S)⁻¹ sign(w_S); off it, 0 (the KKT conditions by hand)."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((30, 6)) / np.sqrt(30)
+    y = X @ np.array([1.5, 0.0, -1.0, 0.0, 0.6, 0.0]) + 0.05 * rng.standard_normal(30)
+    lam = 0.05
+    w = np.zeros(6)
+    for _ in range(5000):
+        for j in range(6):
+            r = y - X @ w + X[:, j] * w[j]
+            rho = X[:, j] @ r
+            w[j] = np.sign(rho) * max(abs(rho) - lam, 0.0) / (X[:, j] @ X[:, j])
+    S = np.abs(w) > 0
+    assert 1 < S.sum() < 6
+    exact = np.zeros(6)
+    exact[S] = -np.linalg.solve(X[:, S].T @ X[:, S], np.sign(w[S]))
+    eta = 1.0 / np.linalg.eigvalsh(X.T @ X)[-1]
+    F = lambda v, th: idf.soft_threshold(v - eta * X.T @ (X @ v - y), eta * th[0]) - v  # noqa: E731
+    assert np.abs(F(w, [lam])).max() < 1e-12
+    np.testing.assert_allclose(idf.implicit_jacobian(F, w, lam)[:, 0], exact, rtol=1e-8, atol=1e-12)

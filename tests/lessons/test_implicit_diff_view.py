@@ -67,3 +67,14 @@ def test_quiz_right_and_wrong_answers(lesson):
     assert q1.submit(400) and not q1.submit(150)
     assert q2.submit("the derivative lags behind the iterate") and not q2.submit("they are equal at every k")
     assert q3.submit("can only go down or stay") and not q3.submit("can go up or down")
+
+
+def test_condition_choice_changes_the_mechanism_not_the_slope(lesson):
+    by_hand = np.array(lesson.trace("tangent").y, dtype=float)
+    for condition in ("gradient", "fixed point", "proximal"):
+        lesson.controls["condition"].value = condition
+        assert "automatic from F" in lesson.readout.value
+        np.testing.assert_allclose(np.array(lesson.trace("tangent").y, dtype=float), by_hand,
+                                   rtol=1e-8, atol=1e-12)
+    lesson.tour.go(3)
+    assert lesson.controls["condition"].value == "proximal"

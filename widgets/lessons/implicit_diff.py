@@ -13,6 +13,9 @@ Three toys:
 
 * a **ridge layer** ``w*(λ) = (XᵀX + λI)⁻¹Xᵀy``: ``F = (XᵀX + λI)w − Xᵀy``, so
   ``dw*/dλ = −(XᵀX + λI)⁻¹ w*``, against forward-mode derivatives of ``k`` unrolled gradient steps;
+  the same derivative also comes out of ``implicit_jacobian``, which is given only a condition F
+  (gradient zero, a gradient-step fixed point or a proximal-gradient fixed point) and
+  differentiates F itself (by complex steps, standing in for autodiff);
 * a **two-period hydrothermal dispatch LP** (hydro with a shared water budget, a cheap and an
   expensive thermal unit): its duals are the derivatives of the optimal cost with respect to the
   constraints' right-hand sides (demand in each period, the water budget), which is what TS-DDR
@@ -26,7 +29,8 @@ Papers:
 * M. Blondel, Q. Berthet, M. Cuturi, R. Frostig, S. Hoyer, F. Llinares-López, F. Pedregosa,
   J.-P. Vert, "Efficient and Modular Implicit Differentiation", NeurIPS 2022, arXiv:2105.15183:
   the user writes the optimality condition ``F``; autodiff of ``F`` and the implicit function
-  theorem differentiate any solver's output (``qp_layer`` below does it by hand for a QP).
+  theorem differentiate any solver's output (``implicit_jacobian``; ``qp_layer`` does it by hand
+  for a QP).
 * A. Rosemberg, A. Street, D. M. Valladão, P. Van Hentenryck, "Efficiently Training Deep-Learning
   Parametric Policies using Lagrangian Duality" (TS-DDR), arXiv:2405.14973: forward passes solve a
   deterministic dispatch problem, backward passes use its duals as closed-form gradients.
@@ -72,6 +76,62 @@ def qp_layer(Q, q, C, d):
     dF_dparams = np.block([[np.eye(n), np.zeros((n, m))], [np.zeros((m, n)), -np.eye(m)]])
     jacobian = -np.linalg.solve(K, dF_dparams)          # rows (x, ν), columns (q, d)
     return solution[:n], solution[n:], jacobian[:n, :n], jacobian[:n, n:]
+
+
+# ----------------------------------------------------------------------------- automatic implicit diff
+def complex_step_jacobian(fun, z, h: float = 1e-30) -> np.ndarray:
+    """Jacobian of ``fun`` at the real vector ``z``, one column per input: ``Im fun(z + i h e_j) / h``.
+
+    The complex-step trick gives each column exact to rounding (no difference of two nearby values,
+    so h can be tiny), like forward-mode autodiff, for any ``fun`` written with operations that
+    accept complex numbers (branches decided on real parts). Here it stands in for JAX's autodiff.
+    """
+    z = np.asarray(z, float).ravel()
+    cols = []
+    for j in range(z.size):
+        dz = np.zeros(z.size, complex)
+        dz[j] = 1j * h
+        cols.append(np.imag(np.asarray(fun(z + dz))).ravel() / h)
+    return np.stack(cols, axis=-1)
+
+
+def implicit_jacobian(F, x_star, theta) -> np.ndarray:
+    """dx*/dθ from nothing but the optimality condition ``F(x, θ) = 0`` at a solution ``x*``.
+
+    The user writes F; its two Jacobians are differentiated automatically (``complex_step_jacobian``)
+    and the implicit function theorem gives dx*/dθ = −(∂F/∂x)⁻¹ ∂F/∂θ. Whatever solver found x*,
+    and whatever condition F encodes (gradient zero, a fixed point, a proximal step), the same
+    three lines differentiate it: the condition is decoupled from the mechanism.
+    """
+    x_star, theta = np.asarray(x_star, float).ravel(), np.atleast_1d(np.asarray(theta, float))
+    dF_dx = complex_step_jacobian(lambda x: F(x, theta), x_star)
+    dF_dtheta = complex_step_jacobian(lambda t: F(x_star, t), theta)
+    return -np.linalg.solve(dF_dx, dF_dtheta)
+
+
+def soft_threshold(v, t):
+    """prox of t‖·‖₁, written so that complex steps pass through (the branch uses real parts)."""
+    return np.where(np.abs(np.real(v)) > np.real(t), v - t * np.sign(np.real(v)), 0.0 * v)
+
+
+def ridge_conditions(X, y, eta: float) -> dict:
+    """Three optimality conditions F(w, θ) = 0 (θ = [λ]) that the ridge solution satisfies, each
+    as a user would write it, with no derivative in sight:
+
+    * ``gradient``: ∇ of ½‖Xw − y‖² + ½λ‖w‖² is zero;
+    * ``fixed point``: w is a fixed point of one gradient step of size η;
+    * ``proximal``: w is a fixed point of a proximal-gradient step (a gradient step on the data
+      term, then the prox of the penalty, v ↦ v / (1 + ηλ)).
+    """
+    grad_data = lambda w: X.T @ (X @ w - y)  # noqa: E731
+    return {
+        "gradient": lambda w, th: grad_data(w) + th[0] * w,
+        "fixed point": lambda w, th: (w - eta * (grad_data(w) + th[0] * w)) - w,
+        "proximal": lambda w, th: (w - eta * grad_data(w)) / (1.0 + eta * th[0]) - w,
+    }
+
+
+CONDITIONS = ("by hand", "gradient", "fixed point", "proximal")
 
 
 # ----------------------------------------------------------------------------- 1. ridge layer
@@ -128,7 +188,7 @@ def unrolled_gd(X, y, lam: float, k: int, step: float | None = None):
 
 
 @lru_cache(maxsize=64)
-def ridge_state(features: str, lam: float) -> dict:
+def ridge_state(features: str, lam: float, condition: str = "by hand") -> dict:
     """The ridge panels for one λ: the path w*(λ) on LAM_GRID, the implicit derivative at λ (with
     its error against the closed form, and a central difference to compare), the unrolled
     iterates and derivatives up to K_MAX steps with their relative errors."""
@@ -137,6 +197,9 @@ def ridge_state(features: str, lam: float) -> dict:
     evals, V = np.linalg.eigh(A)
     path = (V @ ((V.T @ b)[:, None] / (evals[:, None] + LAM_GRID[None, :]))).T
     layer = RidgeLayer(lam).fit(X, y)
+    if condition != "by hand":                    # the same w*, differentiated from F alone
+        eta = 1.0 / (evals[-1] + lam)
+        layer.dcoef_dlam_ = implicit_jacobian(ridge_conditions(X, y, eta)[condition], layer.coef_, [lam])[:, 0]
     w, dw = unrolled_gd(X, y, lam, K_MAX)
     norm_w, norm_d = np.linalg.norm(layer.coef_), np.linalg.norm(layer.dcoef_dlam_)
     h = 1e-4 * lam

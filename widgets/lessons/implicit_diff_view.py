@@ -16,6 +16,10 @@ from .controls import Choice, LogSlider, Pick, Slider
 COLORS = ["#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"]
 UNIT_COLORS = {"hydro": "#3b82f6", "coal": "#6b7280", "gas": "#f97316"}
 HALF = 0.5                      # tangents span ±HALF decades of λ
+CONDITION_LABELS = {"by hand": "hand-derived −(XᵀX+λI)⁻¹w*",
+                    "gradient": "automatic from F = ∇f(w)",
+                    "fixed point": "automatic from F = step(w) − w",
+                    "proximal": "automatic from F = prox-step(w) − w"}
 AGAINST = {"d1": "demand, period 1 (MW)", "d2": "demand, period 2 (MW)", "water": "water budget (MWh)"}
 
 
@@ -129,7 +133,9 @@ class ImplicitDiffDisplay(LessonDisplay):
 
     def readout(self) -> str:
         r, d, c, k = self.result["ridge"], self.result["dispatch"], self.result["conservation"], int(self.values["k"])
-        ridge = table(["dw*/dλ", "value"], [["implicit (one solve)", _vec(r["dcoef"])],
+        how = CONDITION_LABELS[self.values["condition"]]
+        ridge = table(["dw*/dλ", "value"], [[f"implicit, {how}", _vec(r["dcoef"])],
+                                            ["error vs closed form", f"{r['implicit_error']:.1e}"],
                                             ["central difference", _vec(r["fd"])],
                                             [f"unrolled, k = {k}", _vec(r["dw"][k])],
                                             ["condition number", f"{r['condition']:.0f}"]])
@@ -150,6 +156,8 @@ class ImplicitDiffLesson(Lesson):
     LABEL_WIDTH = "120px"
     CONTROLS = {
         "features": Choice(list(idf.FEATURES), "independent", "features"),
+        "condition": Choice([(label, name) for name, label in CONDITION_LABELS.items()], "by hand",
+                            "derivative", width="320px"),
         "lam": LogSlider(-3, 2, 0.1, 0.1, "λ (ridge)", fmt=".3g"),
         "k": Slider(1, idf.K_MAX, 1, 20, "unrolled steps k", integer=True, live=True),
         "d1": Slider(10, 150, 1, 110, "demand 1 (MW)", integer=True),
@@ -160,12 +168,12 @@ class ImplicitDiffLesson(Lesson):
         "drift": Slider(0.0, 1.0, 0.1, 0.5, "smooth bias", fmt=".1f"),
         "subdomains": Pick(list(idf.SUBDOMAINS), 1, "subdomains"),
     }
-    COLUMNS = {"Ridge layer": ["features", "lam", "k"], "Dispatch LP": ["d1", "d2", "water", "against"],
+    COLUMNS = {"Ridge layer": ["features", "condition", "lam", "k"], "Dispatch LP": ["d1", "d2", "water", "against"],
                "Conservation": ["subdomains", "noise", "drift"]}
     Display = ImplicitDiffDisplay
 
-    def compute(self, features, lam, d1, d2, water, against, noise, drift, subdomains):
-        return {"ridge": idf.ridge_state(features, float(lam)),
+    def compute(self, features, condition, lam, d1, d2, water, against, noise, drift, subdomains):
+        return {"ridge": idf.ridge_state(features, float(lam), condition),
                 "dispatch": idf.dispatch_state(float(d1), float(d2), float(water), against),
                 "conservation": idf.conservation_state(round(float(noise), 6), round(float(drift), 6),
                                                        int(subdomains))}
