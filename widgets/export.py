@@ -3,10 +3,15 @@
 Every exporter takes a DataFrame with the corpus schema (``widgets.corpus.COLUMNS``; missing
 columns are treated as empty) and returns text, so the explorer can offer it as a download and
 tests can parse it back.
+
+Everything exported is safe to open: a CSV cell that a spreadsheet would run as a formula (it
+starts with ``= + - @``, a tab or a carriage return) is prefixed with ``'`` (OWASP's advice for CSV
+injection), and only http(s) addresses become links in BibTeX and Markdown.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable
 
@@ -19,6 +24,9 @@ CSV_COLUMNS = ["id", "title", "abstract", "code_url", "url", "authors", "publish
 LIST_SEPARATOR = "; "
 # Characters that break LaTeX when a .bib field is typeset; braces are handled separately.
 _LATEX_SPECIALS = re.compile(r"(?<!\\)([&%#])")
+# A cell starting with one of these (after spaces; full-width forms too) is a formula in Excel,
+# LibreOffice or Google Sheets.
+_FORMULA_START = tuple("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 _ARXIV_ID = re.compile(r"arxiv\.org/(?:abs|pdf)/([0-9]{4}\.[0-9]{4,5})(?:v\d+)?", re.I)
 
 
@@ -43,6 +51,19 @@ def _as_list(value) -> list[str]:
     return [str(value)]
 
 
+def safe_url(url) -> str | None:
+    """``url`` if it is an http(s) URL (never ``javascript:`` and friends), else None."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    return url if re.match(r"^https?://[^\s\"'<>]+$", url, re.IGNORECASE) else None
+
+
+def csv_cell(text: str) -> str:
+    """``text`` as a spreadsheet shows it, never as a formula: ``'`` before a formula's first character."""
+    return "'" + text if text.lstrip(" ").startswith(_FORMULA_START) else text
+
+
 def _records(df: pd.DataFrame) -> list[dict]:
     return df.to_dict("records") if len(df) else []
 
@@ -55,11 +76,12 @@ def to_csv(df: pd.DataFrame) -> str:
         for column in CSV_COLUMNS:
             value = _value(record, column)
             if column in ("topics", "lessons", "authors"):
-                row[column] = LIST_SEPARATOR.join(_as_list(value))
+                row[column] = csv_cell(LIST_SEPARATOR.join(_as_list(value)))
             else:
-                row[column] = "" if value is None else str(value)
+                row[column] = "" if value is None else csv_cell(str(value))
         rows.append(row)
-    return pd.DataFrame(rows, columns=CSV_COLUMNS).to_csv(index=False, lineterminator="\n")
+    # every cell quoted: a carriage return inside a cell must not end the row in any reader
+    return pd.DataFrame(rows, columns=CSV_COLUMNS).to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
 
 def _balanced(text: str, latex: bool = True) -> str:
@@ -110,13 +132,13 @@ def to_bibtex(df: pd.DataFrame) -> str:
         year = _year(_value(record, "published"))
         if year:
             fields.append(model.Field("year", year))
-        url = _value(record, "url")
+        url = safe_url(_value(record, "url"))
         arxiv = _ARXIV_ID.search(str(url or ""))
         if arxiv:
             fields += [model.Field("eprint", arxiv.group(1)), model.Field("archiveprefix", "arXiv")]
         if url:
             fields.append(model.Field("url", _balanced(url, latex=False)))
-        code = _value(record, "code_url")
+        code = safe_url(_value(record, "code_url"))
         if code:
             fields.append(model.Field("note", _balanced(f"Code: \\url{{{code}}}", latex=False)))
         abstract = _value(record, "abstract")
@@ -137,7 +159,7 @@ def to_markdown(df: pd.DataFrame, title: str = "Reading list") -> str:
     lines = [f"# {_md(title)}", "", f"{len(df)} paper{'s' if len(df) != 1 else ''}.", ""]
     for n, record in enumerate(_records(df), 1):
         name = _md(_value(record, "title") or "Untitled")
-        url = _value(record, "url")
+        url = safe_url(_value(record, "url"))
         head = f"{n}. **[{name}](<{url}>)**" if url else f"{n}. **{name}**"
         authors = _as_list(_value(record, "authors"))
         if authors:
@@ -149,7 +171,7 @@ def to_markdown(df: pd.DataFrame, title: str = "Reading list") -> str:
         topics = _as_list(_value(record, "topics"))
         if topics:
             lines.append(f"   - Topics: {_md(', '.join(topics))}")
-        code = _value(record, "code_url")
+        code = safe_url(_value(record, "code_url"))
         if code:
             lines.append(f"   - Code: <{code}>")
     return "\n".join(lines) + "\n"

@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 
 from .. import corpus as corpus_module
 from ..analysis import QUALITY_HELP, Facets, fit_cached
-from ..export import to_bibtex, to_csv, to_markdown
+from ..export import safe_url, to_bibtex, to_csv, to_markdown
 from .chips import Chips, tint
 from .paperlist import PaperList
 from ..urlstate import empty_state, initial_state_from_query, query_from_state, when_query_string
@@ -127,14 +127,6 @@ def snippet(text: str | None, terms: Sequence[str], width: int = 150) -> str:
         space = text.rfind(" ", m.end(), end)
         end = space if space > m.end() else end
     return ("…" if start > 0 else "") + highlight(text[start:end], terms) + ("…" if end < len(text) else "")
-
-
-def safe_url(url) -> str | None:
-    """``url`` if it is an http(s) URL (never ``javascript:`` and friends), else None."""
-    if not isinstance(url, str):
-        return None
-    url = url.strip()
-    return url if re.match(r"^https?://[^\s\"'<>]+$", url, re.IGNORECASE) else None
 
 
 def data_uri_link(text: str, filename: str, mime: str, label: str) -> str:
