@@ -122,6 +122,63 @@ def test_afa_cs_removes_the_participation_bias():
         np.testing.assert_allclose(run["path"][-1], fixed[1], atol=1e-3)
 
 
+@pytest.mark.parametrize("eta_l", [0.02, 0.005])
+def test_two_sided_learning_rates_afa_cs_reaches_the_minimiser_as_the_local_step_shrinks(eta_l):
+    """The AFA-CS fixed point written out by hand (K local GD steps per client, each update divided
+    by K) is where the lesson's rounds end; its distance to the brute-force minimiser is O(η_L)
+    (ratio to η_L about constant), while FedAvg's limit is Σ q_i K_i a_i c_i / Σ q_i K_i a_i."""
+    q = 0.2 + 0.8 * np.linspace(0, 1, 5)
+    k = 1 + np.round(19 * np.linspace(0, 1, 5))
+    a, c = gf.CLIENT_CURVATURE, gf.CLIENT_CENTRES
+    w = (1 - (1 - eta_l * a) ** k[:, None]) / k[:, None]            # AFA-CS: per-step progress
+    fixed = (w * c).sum(0) / (w * 1.0).sum(0)
+    run = gf.fedavg_run(0.2, 20, "AFA-CS", eta_l, rounds=800)
+    np.testing.assert_allclose(run["path"][-1], fixed, atol=1e-4)
+    truth = (a * c).sum(0) / a.sum(0)                                # curvature-weighted mean
+    gap = np.linalg.norm(fixed - truth)
+    assert 3.0 < gap / eta_l < 6.0                                  # first order in η_L: 0.22 at η_L = 0.05
+    limit = (q[:, None] * k[:, None] * a * c).sum(0) / (q[:, None] * k[:, None] * a).sum(0)
+    np.testing.assert_allclose(gf.fedavg_fixed_point(q, k, "FedAvg", 1e-6), limit, atol=1e-4)
+    assert np.linalg.norm(gf.fedavg_fixed_point(q, k, "FedAvg", eta_l) - truth) > 1.0
+
+
+# ----------------------------------------------------------------------------- CBO's one step
+
+def test_cloud_consensus_on_a_quadratic_is_the_proximal_step_exactly():
+    """f(y) = a y²/2, cloud N(c, τ/α): the product of two Gaussians has mean c / (1 + aτ), which is
+    also argmin a y²/2 + (y − c)²/2τ, for every α (no Laplace limit needed)."""
+    a = 3.0
+    for c, tau, alpha in [(1.5, 0.1, 0.5), (-2.0, 0.4, 10.0), (0.7, 1.0, 1000.0)]:
+        v = gf.cloud_consensus(c, tau, alpha, f=lambda y: a * y**2 / 2)
+        assert v == pytest.approx(c / (1 + a * tau), abs=1e-6)
+
+
+@pytest.mark.parametrize("c,tau", [(2.3, 0.001), (2.3, 0.1), (2.3, 0.5), (2.6, 0.5), (3.4, 2.0)])
+def test_cloud_consensus_tends_to_the_proximal_point_of_rastrigin(c, tau):
+    """Laplace principle: as α grows the consensus tends to argmin f(y) + (y − c)²/2τ, found here by
+    scipy's bounded minimiser started in every unit cell (independent of the lesson's grid)."""
+    from scipy.optimize import minimize_scalar
+
+    def g(y):
+        return y**2 - 10 * np.cos(2 * np.pi * y) + 10 + (y - c) ** 2 / (2 * tau)
+
+    cells = [minimize_scalar(g, bounds=(lo, lo + 1), method="bounded", options={"xatol": 1e-10})
+             for lo in np.arange(-6.0, 8.0, 0.5)]
+    prox = min(cells, key=lambda r: r.fun).x
+    errors = [abs(gf.cloud_consensus(c, tau, alpha) - prox) for alpha in (1.0, 100.0, 1e4)]
+    assert errors[-1] < 2e-3 and errors[-1] <= errors[0] + 1e-9
+    assert gf.cbo_step(c, tau, 1e4)["prox"] == pytest.approx(prox, abs=1e-3)
+
+
+def test_a_short_consensus_step_is_a_gradient_step():
+    """τ → 0: the proximal point is c − τ f′(c) + O(τ²); f′ from a central difference."""
+    for c in (0.3, 1.2, 2.3, 2.6):
+        slope = (gf.rastrigin(c + 1e-6) - gf.rastrigin(c - 1e-6)) / 2e-6
+        for tau in (1e-4, 5e-4):
+            v = gf.cloud_consensus(c, tau, 1e5)
+            assert abs(v - (c - tau * slope)) < 3 * (tau * 400) ** 2 * abs(tau * slope) + 1e-3
+
+
 # ----------------------------------------------------------------------------- LQR
 
 def test_riccati_gain_minimises_the_cost_and_solves_value_iteration():

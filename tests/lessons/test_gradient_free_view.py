@@ -36,6 +36,11 @@ def test_controls_redraw_in_place(lesson):
     np.testing.assert_allclose([data(lesson, "fixed").x[0], data(lesson, "fixed").y[0]], [0.4, -0.0417], atol=1e-3)
     c["aggregation"].value = "AFA-CS"
     assert "AFA-CS" in lesson.figure.layout.annotations[2].text
+    c["cbo_view"].value = "one step"
+    assert "proximal point" in lesson.readout.value and id(lesson.figure) == fig_id
+    x_before = data(lesson, "v").x[0]
+    c["tau"].value = 2.0
+    assert data(lesson, "v").x[0] < x_before - 1.0                    # a long step crosses barriers
     k_before = data(lesson, "k").y[-1]
     c["batch"].value = 50
     assert data(lesson, "k").y[-1] != k_before
@@ -44,7 +49,17 @@ def test_controls_redraw_in_place(lesson):
 def test_tour_steps_show_what_they_say(lesson):
     lesson.tour.go(2)                                                 # no noise: stuck near 2
     assert abs(data(lesson, "v").x[0] - 2.0) < 0.05
-    lesson.tour.go(7)
+    lesson.tour.go(4)                                                 # one step, τ = 0.5: the next valley
+    assert data(lesson, "v").x[0] == pytest.approx(1.0, abs=0.01)
+    assert data(lesson, "prox").x[0] == pytest.approx(data(lesson, "v").x[0], abs=0.01)
+    assert lesson.controls["lam"].disabled and not lesson.controls["tau"].disabled
+    lesson.tour.go(5)                                                 # back to the swarm: one-step traces empty
+    assert len(data(lesson, "prox").x) == 0 and len(data(lesson, "x").x) == 60
+    lesson.tour.go(8)
+    assert f"{lesson.facts()['afa_gap_small']:.3f}" in lesson.tour.narration.value
+    gap = float(lesson.figure.layout.annotations[2].text.split("fixed point ")[1].split()[0])
+    assert gap < 0.05                                                  # the gap shrinks with η_L
+    lesson.tour.go(9)
     assert f"{lesson.facts()['k_one']:.2f}" in lesson.tour.narration.value
 
 

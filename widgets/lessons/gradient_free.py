@@ -6,9 +6,11 @@ Compute only (numpy): no ipywidgets, no plotly.
   (global minimiser 0). Particles only evaluate ``f``; they drift towards the consensus point
   ``v_α = Σ x_i e^{−α f(x_i)} / Σ e^{−α f(x_i)}`` and explore with noise proportional to their
   distance from it: ``dX = −λ (X − v_α) dt + σ |X − v_α| dW``. As ``α → ∞``, ``v_α`` tends to the best
-  particle (Laplace principle). Paper: K. Riedl, T. Klock, C. Geldhauser, M. Fornasier,
-  "Gradient is All You Need?" (arXiv:2306.09778, 2023): CBO as a stochastic relaxation of gradient
-  descent, via a quantitative Laplace principle.
+  particle (Laplace principle). One consensus step from a cloud ``N(c, τ/α)`` (infinitely many
+  particles, by quadrature) is the Laplace-weighted mean of ``f(y) + |y − c|²/(2τ)``, so as α grows it
+  tends to the proximal point, an implicit gradient step of length τ. Paper: K. Riedl, T. Klock,
+  C. Geldhauser, M. Fornasier, "Gradient is All You Need?" (arXiv:2306.09778, 2023): CBO as a
+  stochastic relaxation of gradient descent, via a quantitative Laplace principle and minimising movements.
 * A token walking a 10-node graph runs SGD on ``Σ_i μ_i f_i`` with ``f_i(θ) = ½ (θ − c_i)²``: at each
   visit ``θ ← θ − γ_n (θ − c_X)``. The plain random walk samples node ``i`` in proportion to its degree;
   the self-repellent walk (SRRW) of Doshi et al. (ICML 2023) moves to ``j`` with probability
@@ -19,7 +21,8 @@ Compute only (numpy): no ipywidgets, no plotly.
 * Federated averaging on 2-D quadratics where each client joins a round with its own probability
   and runs its own number of local steps. Plain FedAvg then converges to a point weighted by
   participation × local progress, not to the true minimiser; reusing each client's latest update
-  and dividing it by its local steps (the cross-silo variant AFA-CS) removes that bias. Paper:
+  and dividing it by its local steps (the cross-silo variant AFA-CS) removes that bias, up to a client
+  drift proportional to the local step, which two-sided learning rates (small local, larger server) shrink. Paper:
   H. Yang, X. Zhang, P. Khanduri, J. Liu, "Anarchic Federated Learning" (ICML 2022, arXiv:2108.09875).
 * Normalised policy gradient with implicit gradient transport (N-PG-IGT) on a scalar LQR
   ``x' = a x + b u``, Gaussian policy ``u = −k x + σ ε``, one trajectory per iteration; the optimal gain
@@ -88,6 +91,46 @@ def cbo_run(alpha: float, lam: float, sigma: float, n: int = 60, steps: int = 20
     w0 = laplace_weights(rastrigin(x0), alpha)
     return {"x0": x0, "x": x, "path": path, "v": float(laplace_weights(rastrigin(x), alpha) @ x),
             "w0": w0, "v0": float(w0 @ x0), "best0": float(x0[np.argmin(rastrigin(x0))])}
+
+
+CLOUD_GRID = np.linspace(-6.0, 8.0, 28001)     # quadrature grid for a cloud of infinitely many particles
+CLOUD_SIZE = 60
+
+
+def rastrigin_slope(x):
+    """``f'(x) = 2x + 20π sin 2πx``: used only to draw the explicit gradient step CBO never takes."""
+    x = np.asarray(x, dtype=float)
+    return 2 * x + 20 * np.pi * np.sin(2 * np.pi * x)
+
+
+def moreau_objective(y, c: float, tau: float, f=rastrigin):
+    """``f(y) + |y − c|² / (2τ)``: the objective of one implicit (proximal) gradient step of length τ from c."""
+    y = np.asarray(y, dtype=float)
+    return f(y) + (y - c) ** 2 / (2 * tau)
+
+
+def cloud_consensus(c: float, tau: float, alpha: float, f=rastrigin, grid=CLOUD_GRID) -> float:
+    """Consensus point of infinitely many particles drawn from N(c, τ/α) (a quadrature, no sampling).
+
+    The Gaussian density times the weight ``e^{−αf}`` is ``∝ e^{−α (f(y) + |y − c|²/(2τ))}``, so this is
+    the Laplace-weighted mean of the proximal objective: as α grows it tends to the proximal point
+    ``argmin_y f(y) + |y − c|²/(2τ)``, an implicit gradient step of length τ, found from values of f only.
+    """
+    z = -alpha * moreau_objective(grid, c, tau, f)
+    w = np.exp(z - z.max())
+    return float(w @ grid / w.sum())
+
+
+@lru_cache(maxsize=64)
+def cbo_step(centre: float, tau: float, alpha: float, seed: int = 4) -> dict:
+    """One consensus step from a cloud around ``centre`` of width ``√(τ/α)``, and the two gradient steps
+    it is compared with: the implicit one (proximal point, on the grid) and the explicit ``c − τ f'(c)``."""
+    width = np.sqrt(tau / alpha)
+    x = centre + width * np.random.default_rng(seed).standard_normal(CLOUD_SIZE)
+    m = moreau_objective(CLOUD_GRID, centre, tau)
+    return {"x": x, "w": laplace_weights(rastrigin(x), alpha), "width": float(width), "centre": centre,
+            "tau": tau, "v": cloud_consensus(centre, tau, alpha), "prox": float(CLOUD_GRID[np.argmin(m)]),
+            "gd": float(centre - tau * rastrigin_slope(centre))}
 
 
 # ----------------------------------------------------------------------------- token on a graph
@@ -177,19 +220,23 @@ def true_minimiser(centres=CLIENT_CENTRES, curvature=CLIENT_CURVATURE) -> np.nda
     return (curvature * centres).sum(0) / curvature.sum(0)
 
 
-def fedavg_fixed_point(q, k, aggregation: str = "FedAvg") -> np.ndarray:
+def fedavg_fixed_point(q, k, aggregation: str = "FedAvg", lr: float = LOCAL_LR) -> np.ndarray:
     """Where the expected update vanishes: ``Σ q_i B_i (θ − c_i) = 0`` for FedAvg, ``Σ (B_i/K_i)(θ − c_i) = 0``
-    for AFA-CS (every client's latest update, divided by its local steps)."""
-    B = local_progress(k)
+    for AFA-CS (every client's latest update, divided by its local steps); ``B_i`` uses the local step ``lr``."""
+    B = local_progress(k, lr=lr)
     w = q[:, None] * B if aggregation == "FedAvg" else B / np.asarray(k)[:, None]
     return (w * CLIENT_CENTRES).sum(0) / w.sum(0)
 
 
 @lru_cache(maxsize=64)
-def fedavg_run(p: float, kmax: int, aggregation: str, rounds: int = 150, seed: int = 2) -> dict:
-    """Rounds of anarchic federated averaging from θ = (0, 0) (server learning rate 1)."""
+def fedavg_run(p: float, kmax: int, aggregation: str, lr: float = LOCAL_LR, rounds: int = 150,
+               seed: int = 2) -> dict:
+    """Rounds of anarchic federated averaging from θ = (0, −3) with two learning rates: the clients'
+    local step ``lr`` and a server step that grows as ``lr`` shrinks (``LOCAL_LR / lr``; times the mean
+    number of local steps for AFA-CS, whose updates are divided by each client's steps)."""
     q, k = client_behaviour(p, kmax)
-    B = local_progress(k)
+    B = local_progress(k, lr=lr)
+    server = LOCAL_LR / lr
     rng = np.random.default_rng(seed)
     theta, path = np.array([0.0, -3.0]), np.empty((rounds + 1, 2))
     path[0] = theta
@@ -198,12 +245,12 @@ def fedavg_run(p: float, kmax: int, aggregation: str, rounds: int = 150, seed: i
         joined = rng.random(5) < q
         update = -B * (theta - CLIENT_CENTRES)    # K local GD steps on a quadratic, in closed form
         if aggregation == "FedAvg":
-            theta = theta + update[joined].sum(0) / 5
+            theta = theta + server * update[joined].sum(0) / 5
         else:
             latest[joined] = update[joined] / k[joined, None]
-            theta = theta + latest.mean(0) * k.mean()
+            theta = theta + server * latest.mean(0) * k.mean()
         path[t + 1] = theta
-    return {"q": q, "k": k, "path": path, "fixed": fedavg_fixed_point(q, k, aggregation),
+    return {"q": q, "k": k, "path": path, "fixed": fedavg_fixed_point(q, k, aggregation, lr),
             "truth": true_minimiser()}
 
 
