@@ -26,6 +26,7 @@ MOVES_BY_CONTROL = {
     "d2": [20, 40, 70, 100, 140],
     "water": [0, 20, 40, 50, 80],
     "against": ["d1", "d2", "water"],
+    "sgd": [0, 10, 40, 80, 120],
     "noise": [0.0, 0.1, 0.2, 0.35, 0.5],
     "drift": [0.0, 0.3, 0.5, 0.8, 1.0],
     "subdomains": [1, 2, 4, 8, 16, 32],
@@ -36,7 +37,7 @@ def _lesson():
     from widgets.lessons import implicit_diff as idf
     from widgets.lessons.implicit_diff_view import ImplicitDiffLesson
 
-    for cached in (idf.ridge_state, idf.conservation_state):
+    for cached in (idf.ridge_state, idf.conservation_state, idf.train_policy):
         cached.cache_clear()
     return ImplicitDiffLesson()
 

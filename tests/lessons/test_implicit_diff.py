@@ -186,3 +186,56 @@ def test_a_nonsmooth_proximal_condition_gives_the_lasso_derivative():
     F = lambda v, th: idf.soft_threshold(v - eta * X.T @ (X @ v - y), eta * th[0]) - v  # noqa: E731
     assert np.abs(F(w, [lam])).max() < 1e-12
     np.testing.assert_allclose(idf.implicit_jacobian(F, w, lam)[:, 0], exact, rtol=1e-8, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- TS-DDR policy training
+def linprog_with_target(target, d1, d2, water):
+    """The forward problem as an LP: dispatch plus hydro₁ + s⁺ − s⁻ = target (slacks at PENALTY)."""
+    cost = np.concatenate([np.tile([0.0, idf.COAL_COST, idf.GAS_COST], 2), [idf.PENALTY] * 2])
+    A_eq = np.zeros((3, 8))
+    A_eq[0, :3] = A_eq[1, 3:6] = 1.0
+    A_eq[2, [0, 6, 7]] = [1.0, 1.0, -1.0]
+    bounds = [(0, idf.HYDRO_CAP), (0, idf.COAL_CAP), (0, idf.GAS_CAP)] * 2 + [(0, None)] * 2
+    res = linprog(cost, A_ub=[[1.0, 0, 0, 1.0, 0, 0, 0, 0]], b_ub=[water], A_eq=A_eq,
+                  b_eq=[d1, d2, target], bounds=bounds, method="highs")
+    return res.fun, res.eqlin.marginals[2]
+
+
+def test_forward_pass_cost_and_dual_match_linprog_and_a_central_difference():
+    rng = np.random.default_rng(7)
+    checked = 0
+    for _ in range(120):
+        target, d1, d2, water = rng.uniform(-10, 55), rng.uniform(20, 150), rng.uniform(20, 150), rng.uniform(10, 80)
+        mine = idf.solve_with_target(target, d1, d2, water)
+        cost, dual = linprog_with_target(target, d1, d2, water)
+        assert float(mine["cost"]) == pytest.approx(cost, abs=1e-6)
+        h = 1e-3
+        up, down = linprog_with_target(target + h, d1, d2, water)[0], linprog_with_target(target - h, d1, d2, water)[0]
+        if abs((up - cost) / h - (cost - down) / h) < 1e-6:           # away from a kink: one slope
+            assert float(mine["dual"]) == pytest.approx(dual, abs=1e-6)
+            assert float(mine["dual"]) == pytest.approx((up - down) / (2 * h), abs=1e-4)
+            checked += 1
+    assert checked > 90
+
+
+def test_dual_times_features_is_the_policy_gradient():
+    d1, d2 = idf.demand_scenarios(400, 11)
+    X = idf.policy_features(d1)
+    theta = np.array([22.0, 9.0])
+    mean_cost = lambda th: idf.solve_with_target(X @ th, d1, d2)["cost"].mean()  # noqa: E731
+    grad = (idf.solve_with_target(X @ theta, d1, d2)["dual"][:, None] * X).mean(axis=0)
+    h = 1e-4
+    fd = [(mean_cost(theta + h * e) - mean_cost(theta - h * e)) / (2 * h) for e in np.eye(2)]
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-6)
+
+
+def test_sgd_on_duals_reaches_the_best_linear_rule_found_by_grid_search():
+    run = idf.train_policy()
+    d1, d2 = idf.demand_scenarios(500, 1)                              # the test scenarios train_policy uses
+    X = idf.policy_features(d1)
+    grid = [(a, b) for a in np.linspace(0, 50, 101) for b in np.linspace(-30, 30, 121)]
+    costs = idf.solve_with_target(X @ np.array(grid).T, d1[:, None], d2[:, None])["cost"].mean(axis=0)
+    best = costs.min()
+    assert run["cost"][0] > best + 100                                 # half the water always: far off
+    assert run["cost"][-1] == pytest.approx(best, rel=0.003)           # trained: within 0.3 %
+    assert run["foresight"] < best                                     # knowing d2 would do better

@@ -78,3 +78,15 @@ def test_condition_choice_changes_the_mechanism_not_the_slope(lesson):
                                    rtol=1e-8, atol=1e-12)
     lesson.tour.go(3)
     assert lesson.controls["condition"].value == "proximal"
+
+
+def test_sgd_steps_is_drawing_only_and_moves_the_policy(lesson):
+    result = lesson.result
+    trained = list(lesson.trace("policy").y)
+    lesson.controls["sgd"].value = 0
+    assert lesson.result is result                                      # no recompute
+    assert list(lesson.trace("policy").y) == pytest.approx([25.0, 25.0]) != trained
+    assert "after 0 SGD steps" in lesson.readout.value
+    lesson.tour.go(6)
+    assert lesson.controls["sgd"].value == idf.SGD_STEPS
+    assert f"{result['policy']['cost'][-1]:.0f} $" in lesson.tour.narration.value

@@ -276,6 +276,88 @@ def dispatch_state(d1: float, d2: float, water: float, against: str = "d1", fd_s
     return dict(lp, duals=duals, fd=fd, grid=grid, curve=curve)
 
 
+# ----------------------------------------------------------------------------- 2b. TS-DDR: train a policy
+PENALTY = 200.0                       # $/MWh for missing the policy's target (above any fuel saving)
+POLICY_WATER = 50.0                   # the water budget the policy is trained for
+D_LOW, D_HIGH = 40.0, 140.0           # demands are uniform on [D_LOW, D_HIGH] in both periods
+SGD_STEPS, SGD_BATCH, SGD_LR = 120, 32, 2e-3
+
+
+def marginal_price(residual):
+    """Price of the last MW of thermal output (merit order): 0, coal's, or gas's; vectorised."""
+    r = np.asarray(residual, float)
+    return np.where(r <= 0, 0.0, np.where(r <= COAL_CAP, COAL_COST, GAS_COST))
+
+
+def solve_with_target(target, d1, d2, water=POLICY_WATER) -> dict:
+    """The forward pass of TS-DDR on the dispatch: the policy has fixed period 1's hydro output to
+    ``target``; solve the rest (period 2 sees its demand) and return the cost and the dual of the
+    target constraint, d(cost)/d(target). Vectorised over scenarios.
+
+    The LP is the dispatch LP plus ``hydro₁ + s⁺ − s⁻ = target`` with slacks costing PENALTY, so
+    it is feasible for every target (too much or negative water is paid for, not refused). Its
+    solution is merit order: hydro₁ = target clipped to [0, min(40, d1, water)]; period 2 uses
+    what water is left (at most 40 MW and d2); coal, then gas cover the rest. The dual is the
+    slack's price outside the clip, else −(period 1's marginal price) + (period 2's marginal
+    price if period 2 is short of water). The tests check it against ``linprog``.
+    """
+    target, d1, d2 = np.broadcast_arrays(*(np.asarray(v, float) for v in (target, d1, d2)))
+    cap1 = np.minimum(np.minimum(HYDRO_CAP, d1), water)
+    hydro1 = np.clip(target, 0.0, cap1)
+    left = water - hydro1
+    hydro2 = np.minimum(np.minimum(HYDRO_CAP, d2), left)
+    cost = thermal_cost(d1 - hydro1) + thermal_cost(d2 - hydro2) + PENALTY * np.abs(target - hydro1)
+    water_short = left < np.minimum(HYDRO_CAP, d2)
+    dual = -marginal_price(d1 - hydro1) + np.where(water_short, marginal_price(d2 - hydro2), 0.0)
+    dual = np.where(target > cap1, PENALTY, np.where(target < 0, -PENALTY, dual))
+    return {"cost": cost, "dual": dual, "hydro1": hydro1, "hydro2": hydro2}
+
+
+def policy_features(d1):
+    """What the policy sees when it decides: period 1's demand (period 2's is not known yet)."""
+    d1 = np.asarray(d1, float)
+    return np.stack([np.ones_like(d1), (d1 - 90.0) / 50.0], axis=-1)
+
+
+def demand_scenarios(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.uniform(D_LOW, D_HIGH, n), rng.uniform(D_LOW, D_HIGH, n)
+
+
+@lru_cache(maxsize=2)
+def train_policy(steps: int = SGD_STEPS, batch: int = SGD_BATCH, lr: float = SGD_LR, seed: int = 0) -> dict:
+    """TS-DDR on the toy: a linear decision rule target = θ·(1, (d1 − 90)/50) trained by SGD.
+
+    Each step draws a batch of demand scenarios, runs the forward pass (``solve_with_target``)
+    and moves θ against the batch mean of dual × features: the dual is d(cost)/d(target), so
+    dual × features is d(cost)/dθ in closed form, with no differentiation through the solver.
+    Returns θ after every step and its mean cost on a fixed set of test scenarios, with the
+    perfect-foresight cost (both demands known in advance: a lower bound no policy can beat).
+    """
+    rng = np.random.default_rng(seed)
+    d1_test, d2_test = demand_scenarios(500, seed + 1)
+    X_test = policy_features(d1_test)
+    theta = np.array([POLICY_WATER / 2, 0.0])          # start: half the water in period 1, always
+    thetas, costs = [theta.copy()], []
+    for _ in range(steps):
+        d1, d2 = rng.uniform(D_LOW, D_HIGH, (2, batch))
+        X = policy_features(d1)
+        dual = solve_with_target(X @ theta, d1, d2)["dual"]
+        theta = theta - lr * (dual[:, None] * X).mean(axis=0) * 50.0
+        thetas.append(theta.copy())
+    thetas = np.array(thetas)
+    costs = solve_with_target(X_test @ thetas.T, d1_test[:, None], d2_test[:, None])["cost"].mean(axis=0)
+    return {"theta": thetas, "cost": costs, "foresight": float(dispatch_cost(d1_test, d2_test, POLICY_WATER).mean()),
+            "d1_test": d1_test[:200], "best_target": hindsight_targets(d1_test[:200], d2_test[:200])}
+
+
+def hindsight_targets(d1, d2, water=POLICY_WATER):
+    """Period 1's hydro in the perfect-foresight dispatch (both demands known): for the scatter."""
+    grid = np.linspace(0.0, HYDRO_CAP, 161)
+    cost = solve_with_target(grid[None, :], np.asarray(d1)[:, None], np.asarray(d2)[:, None], water)["cost"]
+    return grid[np.argmin(cost, axis=1)]
+
+
 # ----------------------------------------------------------------------------- 3. conservation
 N_CELLS = 64
 CELL = 1.0 / N_CELLS

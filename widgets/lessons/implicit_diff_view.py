@@ -33,11 +33,14 @@ class ImplicitDiffDisplay(LessonDisplay):
 
     @classmethod
     def figure(cls) -> go.Figure:
-        fig = make_subplots(rows=2, cols=3, vertical_spacing=0.14, horizontal_spacing=0.08,
+        fig = make_subplots(rows=3, cols=3, vertical_spacing=0.09, horizontal_spacing=0.08,
+                            specs=[[{}, {}, {}], [{}, {}, {}], [{}, {}, None]],
                             subplot_titles=("Ridge layer w*(λ) and its slope at λ", "Dispatch by period",
                                             "Field: truth, prediction, projection",
                                             "Unrolling k steps: relative error", "Optimal cost",
-                                            "RMS error against the truth"))
+                                            "RMS error against the truth",
+                                            "TS-DDR policy: period-1 hydro vs demand 1",
+                                            "Policy's mean cost while SGD trains it"))
         for j, color in enumerate(COLORS):
             add(fig, f"path{j}", go.Scatter(mode="lines", line=dict(color=color), name="coefficients w*(λ)",
                                             showlegend=j == 0), 1, 1)
@@ -76,7 +79,19 @@ class ImplicitDiffDisplay(LessonDisplay):
                                          name="RMS, projected"), 2, 3)
         add(fig, "rms now", go.Scatter(mode="markers", marker=dict(size=13, color="#16a34a", symbol="circle-open",
                                                                    line=dict(width=3)), showlegend=False), 2, 3)
-        fig.update_layout(width=1150, height=760, template="plotly_white", barmode="stack",
+        add(fig, "hindsight", go.Scatter(mode="markers", marker=dict(size=4, color="#9ca3af"),
+                                         name="hydro₁ with perfect foresight"), 3, 1)
+        add(fig, "policy start", go.Scatter(mode="lines", line=dict(color="#3b82f6", dash="dot"),
+                                            name="policy before training"), 3, 1)
+        add(fig, "policy", go.Scatter(mode="lines", line=dict(color="#3b82f6", width=3),
+                                      name="policy after the SGD steps"), 3, 1)
+        add(fig, "train cost", go.Scatter(mode="lines", line=dict(color="#3b82f6"),
+                                          name="mean cost of the policy (test scenarios)"), 3, 2)
+        add(fig, "foresight", go.Scatter(mode="lines", line=dict(color="black", dash="dash"),
+                                         name="perfect foresight (lower bound)"), 3, 2)
+        add(fig, "train now", go.Scatter(mode="markers", marker=dict(size=10, color="#3b82f6"),
+                                         showlegend=False), 3, 2)
+        fig.update_layout(width=1150, height=1060, template="plotly_white", barmode="stack",
                           margin=dict(l=50, r=15, t=40, b=40),
                           legend=dict(orientation="h", y=-0.1, x=0, traceorder="normal"))
         fig.update_xaxes(type="log", title_text="λ", row=1, col=1)
@@ -88,6 +103,10 @@ class ImplicitDiffDisplay(LessonDisplay):
         fig.update_xaxes(type="log", title_text="subdomains (experts)", tickvals=list(idf.SUBDOMAINS),
                          row=2, col=3)
         fig.update_yaxes(rangemode="tozero", row=2, col=3)
+        fig.update_xaxes(title_text="demand 1 (MW), known when deciding", range=[idf.D_LOW, idf.D_HIGH], row=3, col=1)
+        fig.update_yaxes(title_text="hydro₁ target (MW)", range=[-2, 45], row=3, col=1)
+        fig.update_xaxes(title_text="SGD step", row=3, col=2)
+        fig.update_yaxes(title_text="$", row=3, col=2)
         return fig
 
     def draw(self, fig) -> None:
@@ -130,6 +149,19 @@ class ImplicitDiffDisplay(LessonDisplay):
         assign(trace(fig, "rms before"), x=[1, idf.SUBDOMAINS[-1]], y=[c["rms_before"]] * 2)
         assign(trace(fig, "rms after"), x=idf.SUBDOMAINS, y=c["rms_by_subdomains"])
         assign(trace(fig, "rms now"), x=[s], y=[c["rms_by_subdomains"][idf.SUBDOMAINS.index(s)]])
+        self._draw_policy(fig)
+
+    def _draw_policy(self, fig) -> None:
+        p, step = self.result["policy"], int(self.values["sgd"])
+        d = np.array([idf.D_LOW, idf.D_HIGH])
+        X = idf.policy_features(d)
+        assign(trace(fig, "hindsight"), x=p["d1_test"], y=p["best_target"])
+        assign(trace(fig, "policy start"), x=d, y=X @ p["theta"][0])
+        assign(trace(fig, "policy"), x=d, y=X @ p["theta"][step])
+        steps = np.arange(len(p["cost"]))
+        assign(trace(fig, "train cost"), x=steps, y=p["cost"])
+        assign(trace(fig, "foresight"), x=[0, steps[-1]], y=[p["foresight"]] * 2)
+        assign(trace(fig, "train now"), x=[step], y=[p["cost"][step]])
 
     def readout(self) -> str:
         r, d, c, k = self.result["ridge"], self.result["dispatch"], self.result["conservation"], int(self.values["k"])
@@ -146,7 +178,13 @@ class ImplicitDiffDisplay(LessonDisplay):
                       [["max |mass error|", f"{c['violation_before'].max():.1e}", f"{c['violation_after'].max():.0e}"],
                        ["RMS error", f"{c['rms_before']:.3f}",
                         f"{c['rms_by_subdomains'][idf.SUBDOMAINS.index(int(self.values['subdomains']))]:.3f}"]])
-        return (f"<div class='kit-readout' style='display:flex;gap:24px;flex-wrap:wrap'>{ridge}{lp}{field}</div>")
+        p, step = self.result["policy"], int(self.values["sgd"])
+        theta = p["theta"][step]
+        policy = table(["TS-DDR policy", f"after {step} SGD steps"],
+                       [["target hydro₁", f"{theta[0]:.1f} + {theta[1]:.1f}·(d₁ − 90)/50 MW"],
+                        ["mean cost (before training)", f"{p['cost'][step]:.0f} $ ({p['cost'][0]:.0f} $)"],
+                        ["perfect foresight", f"{p['foresight']:.0f} $"]])
+        return (f"<div class='kit-readout' style='display:flex;gap:24px;flex-wrap:wrap'>{ridge}{lp}{field}{policy}</div>")
 
 
 class ImplicitDiffLesson(Lesson):
@@ -164,11 +202,12 @@ class ImplicitDiffLesson(Lesson):
         "d2": Slider(10, 150, 1, 40, "demand 2 (MW)", integer=True),
         "water": Slider(0, 80, 1, 50, "water (MWh)", integer=True),
         "against": Choice([(label, name) for name, label in AGAINST.items()], "d1", "cost against", width="320px"),
+        "sgd": Slider(0, idf.SGD_STEPS, 1, idf.SGD_STEPS, "SGD steps", integer=True, live=True),
         "noise": Slider(0.0, 0.5, 0.05, 0.2, "noise σ", fmt=".2f"),
         "drift": Slider(0.0, 1.0, 0.1, 0.5, "smooth bias", fmt=".1f"),
         "subdomains": Pick(list(idf.SUBDOMAINS), 1, "subdomains"),
     }
-    COLUMNS = {"Ridge layer": ["features", "condition", "lam", "k"], "Dispatch LP": ["d1", "d2", "water", "against"],
+    COLUMNS = {"Ridge layer": ["features", "condition", "lam", "k"], "Dispatch LP": ["d1", "d2", "water", "against", "sgd"],
                "Conservation": ["subdomains", "noise", "drift"]}
     Display = ImplicitDiffDisplay
 
@@ -176,19 +215,24 @@ class ImplicitDiffLesson(Lesson):
         return {"ridge": idf.ridge_state(features, float(lam), condition),
                 "dispatch": idf.dispatch_state(float(d1), float(d2), float(water), against),
                 "conservation": idf.conservation_state(round(float(noise), 6), round(float(drift), 6),
-                                                       int(subdomains))}
+                                                       int(subdomains)),
+                "policy": idf.train_policy()}
 
     def facts(self) -> dict:
         ind, cor = idf.ridge_state("independent", 0.1), idf.ridge_state("correlated", 0.01)
         lp = idf.dispatch_state(110.0, 40.0, 50.0)
         cons = idf.conservation_state(0.2, 0.5, 1)
+        policy = idf.train_policy()
         return {"ind_d10": ind["d_error"][10], "ind_w10": ind["w_error"][10],
                 "ind_d20": ind["d_error"][20], "ind_cond": ind["condition"],
                 "cor_d500": cor["d_error"][500], "cor_w500": cor["w_error"][500], "cor_cond": cor["condition"],
                 "price1": lp["duals"]["d1"], "price2": lp["duals"]["d2"], "water_value": -lp["duals"]["water"],
                 "cost": lp["cost"], "five_more": 5 * lp["duals"]["d1"],
                 "rms_before": cons["rms_before"], "rms_1": cons["rms_by_subdomains"][0],
-                "rms_8": cons["rms_by_subdomains"][3], "viol_before": cons["violation_before"].max()}
+                "rms_8": cons["rms_by_subdomains"][3], "viol_before": cons["violation_before"].max(),
+                "penalty": idf.PENALTY, "sgd_steps": idf.SGD_STEPS, "policy_start": policy["cost"][0],
+                "policy_end": policy["cost"][-1], "theta1": policy["theta"][-1][1],
+                "foresight": policy["foresight"]}
 
 
 def view(**values):
