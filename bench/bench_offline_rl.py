@@ -21,7 +21,7 @@ MOVES_BY_CONTROL = {
     "expert": [0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0],
     "seed": [0, 1, 2, 3, 4],
     "k": list(range(13)),
-    "unvisited": [0.0, -13.0],
+    "unvisited": [0.0, -13.0, "RAVL"],
     "show": ["BC", "return-weighted BC", "offline Q-learning", "RCSL", "model rollouts (k)", "MBRCSL"],
 }
 

@@ -163,3 +163,53 @@ def test_dataset_measures_by_hand_on_the_stitching_pair(mdp):
 def test_return_weights():
     w = orl.trajectory_weights(np.array([-6.0, -12.0]))
     np.testing.assert_allclose(w, [1 / (1 + np.exp(-6)), np.exp(-6) / (1 + np.exp(-6))])
+
+
+def test_positive_sided_variance_by_hand():
+    """Returns -6 and -12: mean -9, only -6 lies above it (by 3): (9 + 0) / 2 = 4.5."""
+    assert orl.positive_sided_variance(np.array([-6.0, -12.0])) == pytest.approx(4.5)
+    assert orl.positive_sided_variance(np.array([-7.0, -7.0, -7.0])) == 0.0
+    assert orl.positive_sided_variance(np.array([0.0, 0.0, 0.0, -4.0])) == pytest.approx(3 * 1.0 / 4)
+    state = orl.lesson_state("stitching", 2, 0.0, 0, 0, orl.PESSIMISTIC)
+    assert state["psv"] == pytest.approx(4.5)
+
+
+def test_ravl_ensemble_disagrees_exactly_off_the_rollouts_and_its_minimum_is_optimal(mdp):
+    """Expert data (it only ever takes shortest-path actions), k = 1 rollouts of the true model:
+    the trained pairs are every action at a cell of the data (from there one model step is
+    taken); every other cell, among them the edge one step away, has only untrained pairs. The
+    members agree exactly on trained pairs and disagree on all others; the greedy policy on
+    their minimum is optimal (BFS) for every k, where the single optimistic guess 0 collapses at k = 1."""
+    data = orl.collect(20, 1.0, 0)
+    seen = {mdp.cells[s] for s in data.states[:, :-1][data.live()]} - {GOAL}
+    edge = {step(c, a) for c in seen for a in range(4)} - seen - {GOAL}
+    assert edge                                                       # there is an edge of reach
+    d = bfs_distance(mdp)
+    trained, _ = orl.rollout_mask(mdp, data, 1)
+    Q = orl.ravl_q(mdp, trained)[H]                                   # (members, S, A)
+    std = Q.std(axis=0)
+    for i, cell in enumerate(mdp.cells):
+        if cell == GOAL:
+            continue
+        if cell in seen:
+            assert np.all(std[i] < 1e-9), cell
+            assert Q[0, i].max() == pytest.approx(-d[i])              # their shared value is right
+        else:
+            assert np.all(std[i] > 1), cell
+    d = bfs_distance(mdp)
+    v_star = -mdp.mu @ np.minimum(d, H)
+    curve = orl.k_curve("sampled", 20, 1.0, 0, orl.RAVL)
+    for k in range(H + 1):
+        assert mdp.mu @ linear_solve_values(mdp, curve["policies"][k]) == pytest.approx(v_star)
+    assert orl.k_curve("sampled", 20, 1.0, 0, orl.OPTIMISTIC)["true"][1] < v_star - 5
+
+
+@pytest.mark.parametrize("n, fraction, seed", [(5, 0.2, 0), (20, 0.1, 1), (200, 0.0, 2), (2, 1.0, 3)])
+def test_ravl_is_never_fooled_where_the_pessimistic_penalty_succeeds(mdp, n, fraction, seed):
+    """Wherever the told-which-pairs-are-unseen penalty reaches the optimum, the ensemble does too."""
+    v_star = -mdp.mu @ np.minimum(bfs_distance(mdp), H)
+    pes = orl.k_curve("sampled", n, fraction, seed, orl.PESSIMISTIC)
+    ravl = orl.k_curve("sampled", n, fraction, seed, orl.RAVL)
+    for k in range(H + 1):
+        if pes["true"][k] == pytest.approx(v_star):
+            assert mdp.mu @ linear_solve_values(mdp, ravl["policies"][k]) == pytest.approx(v_star)

@@ -66,13 +66,20 @@ def test_tour_steps_show_what_they_say(lesson):
     assert lesson.trace("believed").y[1] == facts["expert_believed"]
     lesson.tour.go(7)                                             # k = H: the gap is gone
     assert lesson.trace("believed").y[1] == pytest.approx(lesson.trace("k_now").y[0])
+    lesson.tour.go(8)                                             # RAVL at k = 1: no gap, optimal
+    assert lesson.values()["unvisited"] == orl.RAVL and lesson.values()["k"] == 1
+    assert lesson.trace("believed").y[1] == pytest.approx(-6) and lesson.trace("k_now").y[0] == -6
+    assert np.allclose(lesson.trace("k_true").y, -6)
+    assert "Q-ensemble spread" in lesson.readout.value
     lesson.tour.go(0)
+    assert "Q-ensemble spread" not in lesson.readout.value
 
 
 def test_quiz_right_and_wrong_answers(lesson):
-    q1, q2, q3 = lesson.quiz.questions
+    q1, q2, q_psv, q3 = lesson.quiz.questions
     assert q1.submit("behaviour cloning") and not q1.submit("offline Q-learning")
     assert q2.submit(-6.01) and not q2.submit(-9.0) and not q2.submit(-6.0)
+    assert q_psv.submit(4.5) and not q_psv.submit(9.0)
     assert q3.submit(11) and not q3.submit(0)
     q3.toggle_solution()
     assert q3.solution.layout.display == "block"

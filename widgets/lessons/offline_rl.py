@@ -19,7 +19,10 @@ The methods, all tabular and exact (no sampling noise except where a method samp
   to g (g starts at the best return seen from the start state and drops by each reward);
 * k-step model rollouts: Q-learning on the dataset plus every k-step rollout of the *true* model
   from every dataset state (all actions, as if infinitely many random rollouts);
-* MBRCSL: RCSL on the dataset plus rollouts of the BC policy in the model.
+* MBRCSL: RCSL on the dataset plus rollouts of the BC policy in the model;
+* RAVL (instead of one fixed guess): an ensemble of Q-tables whose untrained pairs hold random
+  outputs around the optimistic guess 0 (as untrained networks would); every target reads the
+  minimum over the ensemble, so the members' disagreement finds the untrained pairs by itself.
 
 Every policy's return is exact (backward induction over the horizon; the tests check it against
 a linear solve and brute force).
@@ -33,13 +36,15 @@ Papers:
 * Z.-W. Hong, P. Agrawal, R. Tachet des Combes, R. Laroche, "Harnessing Mixed Offline
   Reinforcement Learning Datasets via Trajectory Weighting", ICLR 2023, arXiv:2306.13085: in a
   deterministic MDP, re-weighted trajectories are the data of a behaviour policy whose return is
-  the weighted mean return (``trajectory_weights``, ``behaviour_policy``).
+  the weighted mean return (``trajectory_weights``, ``behaviour_policy``); the room for improvement
+  grows with the positive-sided variance of the returns (``positive_sided_variance``).
 * Z. Zhou, C. Zhu, R. Zhou, Q. Cui, A. Gupta, S. S. Du, "Free from Bellman Completeness:
   Trajectory Stitching via Model-based Return-conditioned Supervised Learning", ICLR 2024,
   arXiv:2310.19308: RCSL cannot stitch; MBRCSL's model rollouts let it (``RCSL``, ``mbrcsl_data``).
 * A. Sims, C. Lu, J. Foerster, Y. W. Teh, "The Edge-of-Reach Problem in Offline Model-Based
   Reinforcement Learning", NeurIPS 2024, arXiv:2402.12527: with truncated rollouts even the true
-  model leaves edge-of-reach states whose values are never trained (``rollout_mask``, ``offline_q``).
+  model leaves edge-of-reach states whose values are never trained (``rollout_mask``, ``offline_q``);
+  RAVL's minimum over a Q-ensemble finds and discounts them by itself (``ravl_q``).
 * S. Belkhale, Y. Cui, D. Sadigh, "Data Quality in Imitation Learning", NeurIPS 2023,
   arXiv:2306.02437: BC's errors send it to states the data never shows.
 * C. Lu, P. J. Ball, J. Parker-Holder, M. A. Osborne, S. J. Roberts, "Revisiting Design Choices in
@@ -78,6 +83,7 @@ GOAL, STARTS = (2, 4), ((0, 0), (4, 0))
 MOVES = ((-1, 0), (0, 1), (1, 0), (0, -1))          # up, right, down, left
 ACTIONS = ("up", "right", "down", "left")
 OPTIMISTIC, PESSIMISTIC = 0.0, -(H + 1.0)
+RAVL, RAVL_MEMBERS, RAVL_SPREAD = "RAVL", 20, H + 1.0   # Q-ensemble: members, spread of untrained outputs
 TEMPERATURE = 1.0                                  # return weighting, in steps
 METHODS = ("BC", "return-weighted BC", "offline Q-learning", "RCSL", "model rollouts (k)", "MBRCSL")
 
@@ -155,6 +161,30 @@ def offline_q(mdp: GridMDP, trained: np.ndarray, unvisited: float) -> np.ndarray
         Q[h] = np.where(trained, mdp.reward + V[mdp.next_state], unvisited)
         Q[h, mdp.goal] = 0.0                                    # the goal is terminal: known
     return Q
+
+
+def ravl_q(mdp: GridMDP, trained: np.ndarray, members: int = RAVL_MEMBERS, spread: float = RAVL_SPREAD,
+           seed: int = 0) -> np.ndarray:
+    """RAVL's value learning, tabular: an ensemble Q[h, i, s, a] of ``members`` tables.
+
+    Nobody tells the ensemble which pairs are untrained: each member holds its own random output
+    there (normal around the optimistic guess 0 with standard deviation ``spread``, fixed, like an
+    untrained network's), every trained pair gets the same target in every member, and the target
+    reads min over members at the next state: r + max_a min_i Q_i. So the members agree exactly on
+    trained pairs, disagree on untrained ones, and their minimum there is pessimistic.
+    """
+    init = np.random.default_rng(seed).normal(OPTIMISTIC, spread, (members,) + trained.shape)
+    Q = np.zeros((mdp.horizon + 1, members) + trained.shape)
+    for h in range(1, mdp.horizon + 1):
+        V = Q[h - 1].min(axis=0).max(axis=1)
+        Q[h] = np.where(trained, mdp.reward + V[mdp.next_state], init)
+        Q[h, :, mdp.goal] = 0.0
+    return Q
+
+
+def learned_q(mdp: GridMDP, trained: np.ndarray, unvisited) -> np.ndarray:
+    """Q[h, s, a] of the offline learner: one fixed guess at unseen pairs, or RAVL's ensemble minimum."""
+    return ravl_q(mdp, trained).min(axis=1) if unvisited == RAVL else offline_q(mdp, trained, unvisited)
 
 
 # ----------------------------------------------------------------------------- datasets
@@ -239,6 +269,13 @@ def dataset_measures(data: Dataset, mdp: GridMDP) -> dict:
 
 
 # ----------------------------------------------------------------------------- learners
+def positive_sided_variance(returns: np.ndarray) -> float:
+    """E[(G - mean G)_+^2]: the spread of the returns above their mean (Hong et al.), the room a
+    re-weighting has to raise the behaviour policy's return above the data's mean."""
+    gap = np.asarray(returns, float) - np.mean(returns)
+    return float(np.mean(np.maximum(gap, 0.0) ** 2))
+
+
 def trajectory_weights(returns: np.ndarray, temperature: float = TEMPERATURE) -> np.ndarray:
     """Sampling weights exp((G - max G) / temperature), normalised to sum to 1."""
     w = np.exp((returns - returns.max()) / temperature)
@@ -382,13 +419,14 @@ def dataset_for(case: str, n: int, expert_fraction: float, seed: int) -> Dataset
 
 
 @lru_cache(maxsize=64)
-def k_curve(case: str, n: int, expert_fraction: float, seed: int, unvisited: float) -> dict:
-    """For k = 0..H: the model-rollout learner's believed and true return, policy, edge states."""
+def k_curve(case: str, n: int, expert_fraction: float, seed: int, unvisited) -> dict:
+    """For k = 0..H: the model-rollout learner's believed and true return, policy, edge states
+    (``unvisited``: a fixed value for unseen pairs, or ``RAVL``)."""
     mdp, data = gridworld(), dataset_for(case, n, expert_fraction, seed)
     out = {"believed": [], "true": [], "policies": [], "edges": []}
     for k in range(mdp.horizon + 1):
         trained, edge = rollout_mask(mdp, data, k)
-        q = offline_q(mdp, trained, unvisited)
+        q = learned_q(mdp, trained, unvisited)
         pi = greedy(q)
         out["believed"].append(float(mdp.mu @ q[mdp.horizon].max(axis=1)))
         out["true"].append(expected_return(mdp, pi))
@@ -398,7 +436,7 @@ def k_curve(case: str, n: int, expert_fraction: float, seed: int, unvisited: flo
 
 
 @lru_cache(maxsize=64)
-def lesson_state(case: str, n: int, expert_fraction: float, seed: int, k: int, unvisited: float) -> dict:
+def lesson_state(case: str, n: int, expert_fraction: float, seed: int, k: int, unvisited) -> dict:
     """Everything the view draws for one setting."""
     mdp, data = gridworld(), dataset_for(case, n, expert_fraction, seed)
     weights = trajectory_weights(data.returns)
@@ -414,8 +452,15 @@ def lesson_state(case: str, n: int, expert_fraction: float, seed: int, k: int, u
         returns[name] = float(sum(mdp.mu[s] * v for s, v in model.values(mdp).items()))
         paths[name] = [model.path(mdp, s) for s in np.flatnonzero(mdp.mu)]
     pi_w, start_w = behaviour_policy(data, mdp.n_states, weights)
+    spread = None
+    if unvisited == RAVL:                     # the members' disagreement at the last step, h = H
+        trained = rollout_mask(mdp, data, k)[0]
+        trained[mdp.goal] = False
+        std = ravl_q(mdp, trained)[mdp.horizon].std(axis=0)
+        live = np.arange(mdp.n_states) != mdp.goal
+        spread = (float(std[trained].max()), float(std[~trained & live[:, None]].mean()))
     return {"data": data, "measures": dataset_measures(data, mdp), "returns": returns, "paths": paths,
-            "curve": curve, "edge": curve["edges"][k], "weights": weights,
-            "weighted_mean": float(weights @ data.returns),
+            "curve": curve, "edge": curve["edges"][k], "weights": weights, "spread": spread,
+            "weighted_mean": float(weights @ data.returns), "psv": positive_sided_variance(data.returns),
             "weighted_behaviour": expected_return(mdp, pi_w, start_w),
             "visits": np.bincount(data.states.ravel(), minlength=mdp.n_states)}

@@ -126,7 +126,11 @@ class OfflineRLDisplay(LessonDisplay):
                  f"({d.returns.mean():.2f} + {-m['random']:.2f}) / ({m['optimal']:.2f} + {-m['random']:.2f}) = {m['TQ']:.3f}"],
                 ["SACo: distinct (state, action) pairs / all", f"{m['pairs']} / {m['all_pairs']} = {m['SACo']:.3f}"],
                 ["return-weighted data: weighted mean return", f"{s['weighted_mean']:.4f}"],
-                ["… its behaviour policy's exact return", f"{s['weighted_behaviour']:.4f}"]]
+                ["… its behaviour policy's exact return", f"{s['weighted_behaviour']:.4f}"],
+                ["positive-sided variance of the returns: mean of (G − mean G)₊²", f"{s['psv']:.2f}"]]
+        if s["spread"] is not None:
+            rows.append(["Q-ensemble spread (std over members): trained pairs (max) | untrained (mean)",
+                         f"{s['spread'][0]:.2f} | {s['spread'][1]:.2f}"])
         return "<div class='kit-readout'>" + table(["dataset", ""], rows, "kit-offline-table") + "</div>"
 
 
@@ -146,13 +150,15 @@ class OfflineRLLesson(Lesson):
         "seed": Pick([0, 1, 2, 3, 4], 0, "data draw"),
         "k": Slider(0, orl.H, 1, 0, "rollout length k", integer=True),
         "unvisited": Choice([("0 (optimistic guess)", orl.OPTIMISTIC),
-                             (f"{orl.PESSIMISTIC:g} (pessimistic penalty)", orl.PESSIMISTIC)],
+                             (f"{orl.PESSIMISTIC:g} (pessimistic penalty)", orl.PESSIMISTIC),
+                             (f"min of a {orl.RAVL_MEMBERS}-Q ensemble (RAVL)", orl.RAVL)],
                             orl.OPTIMISTIC, "Q at unseen pairs", width="330px"),
         "show": Choice(list(orl.METHODS), "BC", "path on the map", width="330px"),
     }
 
     def compute(self, case, n, expert, seed, k, unvisited):
-        return orl.lesson_state(case, int(n), float(expert), int(seed), int(k), float(unvisited))
+        unvisited = unvisited if unvisited == orl.RAVL else float(unvisited)
+        return orl.lesson_state(case, int(n), float(expert), int(seed), int(k), unvisited)
 
     def update_controls(self, values) -> None:
         for name in ("n", "expert", "seed"):
@@ -165,6 +171,7 @@ class OfflineRLLesson(Lesson):
         random = state("sampled", 200, 0.0, 0, 0, orl.PESSIMISTIC)
         stitch = state("stitching", 2, 0.0, 0, 0, orl.PESSIMISTIC)
         rcsl = orl.RCSL().fit(stitch["data"], MDP.n_states).values(MDP)
+        ravl = state("sampled", 20, 1.0, 0, 1, orl.RAVL)
         return {"bc": default["returns"]["BC"], "rw": default["returns"]["return-weighted BC"],
                 "behaviour": default["data"].returns.mean(), "optimal": default["measures"]["optimal"],
                 "random": default["measures"]["random"], "tq": default["measures"]["TQ"],
@@ -178,7 +185,10 @@ class OfflineRLLesson(Lesson):
                 "stitch_rcsl": stitch["returns"]["RCSL"], "stitch_top": rcsl[MDP.cells.index(orl.STARTS[0])],
                 "stitch_bottom": rcsl[MDP.cells.index(orl.STARTS[1])],
                 "stitch_q": stitch["returns"]["offline Q-learning"], "stitch_mb": stitch["returns"]["MBRCSL"],
-                "stitch_wmean": stitch["weighted_mean"], "H": orl.H}
+                "stitch_wmean": stitch["weighted_mean"], "H": orl.H,
+                "ravl_true": ravl["returns"]["model rollouts (k)"], "ravl_believed": ravl["curve"]["believed"][1],
+                "ravl_k0": ravl["curve"]["true"][0], "ravl_untrained": ravl["spread"][1],
+                "ravl_members": orl.RAVL_MEMBERS, "psv": default["psv"], "stitch_psv": stitch["psv"]}
 
 
 def view(**values):
