@@ -170,7 +170,10 @@ def test_hugging_face_daily_papers():
 # --- format detection ------------------------------------------------------------------------------
 
 GOOD_FORMATS = {"papers.csv": "CSV", "papers.json": "JSON", "papers.jsonl": "JSON Lines",
-                "papers.bib": "BibTeX", "arxiv.xml": "arXiv Atom XML", "hf_daily.json": "Hugging Face daily papers"}
+                "papers.bib": "BibTeX", "arxiv.xml": "arXiv Atom XML", "hf_daily.json": "Hugging Face daily papers",
+                "zotero.csv": "Zotero CSV", "papers.ris": "RIS", "openalex.json": "OpenAlex works",
+                "semantic_scholar.json": "Semantic Scholar",
+                "arxiv_snapshot.jsonl": "JSON Lines (arXiv metadata snapshot)"}
 
 
 @pytest.mark.parametrize("filename", sorted(GOOD_FORMATS))
@@ -194,12 +197,14 @@ def test_format_detected_from_the_name(filename):
     assert frame["source"][0] == f"{filename} ({GOOD_FORMATS[filename]})"
 
 
-def test_extension_wins_over_content_and_format_argument_wins_over_extension():
+def test_recognisable_content_wins_over_the_extension_and_format_argument_wins_over_both():
     data = b'[{"title": "A", "abstract": "B"}]'
-    with pytest.raises(CorpusError) as err:
-        read(data, name="papers.csv")
-    assert str(err.value).endswith("(the content looks like JSON, not CSV)")
-    assert read(data, "json", name="papers.csv")["title"].tolist() == ["A"]
+    frame = read(data, name="papers.csv")
+    assert frame["title"].tolist() == ["A"] and frame.attrs["format"] == "JSON"
+    assert frame.attrs["warnings"] == ["papers.csv: named .csv but holds JSON: read as JSON"]
+    with pytest.raises(CorpusError, match=r"^papers.json: line 1, column 1: not valid JSON"):
+        read(b"title,abstract\nA,B\n", "json", name="papers.json")
+    assert read(b"title\tabstract\nA\tB\n", name="papers.tsv").attrs["format"] == "TSV"
     with pytest.raises(CorpusError, match="unknown format 'yaml'"):
         read(data, "yaml")
 
@@ -233,8 +238,8 @@ BAD_MESSAGES = {
                                "(line 1, line 2); 1 record skipped without a title (line 3)"),
     "ragged.csv": ("ragged.csv: line 4: has 4 fields but the header (line 1) has 3; a value with an "
                    "unquoted comma?"),
-    "binary.csv": ("binary.csv: byte 0: is a PNG image, not a text file (expected CSV, JSON, JSON Lines, "
-                   "BibTeX or arXiv Atom XML)"),
+    "binary.csv": ("binary.csv: byte 0: is a PNG image, not a text file (expected CSV, TSV, JSON, JSON Lines, "
+                   "BibTeX, RIS or arXiv Atom XML)"),
 }
 
 
@@ -332,8 +337,8 @@ INLINE_BAD = [
     ("x.xml", b'<?xml version="1.0"?>\n<!DOCTYPE feed [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<feed>&x;</feed>',
      "x.xml: line 2: XML entity declaration 'x' refused (entities are not allowed: a 'billion laughs' file "
      "expands them until memory runs out)"),
-    ("x.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "x.pdf: byte 0: is a PDF document, not a text file (expected CSV, "
-                                              "JSON, JSON Lines, BibTeX or arXiv Atom XML)"),
+    ("x.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "x.pdf: byte 0: is a PDF document, not a text file (expected CSV, TSV, "
+                                              "JSON, JSON Lines, BibTeX, RIS or arXiv Atom XML)"),
     ("   ", b"  \n\t\n", "upload: is empty"),
 ]
 

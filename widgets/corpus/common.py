@@ -45,21 +45,24 @@ def frame_of(records: list[dict]) -> pd.DataFrame:
 DEFAULT_MAX_MB = 25
 MAX_MB_ENV = "KIT_MAX_UPLOAD_MB"
 FORMATS = {"csv": "CSV", "tsv": "TSV", "json": "JSON", "jsonl": "JSON Lines", "bibtex": "BibTeX",
-           "arxiv": "arXiv Atom XML", "hf": "Hugging Face daily papers"}
+           "ris": "RIS", "arxiv": "arXiv Atom XML", "hf": "Hugging Face daily papers"}
+# What a user can bring, for messages (Zotero's CSV and the JSON shapes of OpenAlex, Semantic Scholar,
+# the arXiv metadata snapshot and Hugging Face are recognised from their fields).
+SUPPORTED = "CSV, TSV, JSON, JSON Lines, BibTeX, RIS or arXiv Atom XML"
 _FORMAT_ALIASES = {"xml": "arxiv", "atom": "arxiv", "bib": "bibtex", "ndjson": "jsonl",
                    "huggingface": "hf", "hf_daily": "hf"}
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl",
                ".ndjson": "jsonl", ".bib": "bibtex", ".bibtex": "bibtex", ".xml": "arxiv",
-               ".atom": "arxiv"}
+               ".atom": "arxiv", ".ris": "ris"}
 # Canonical field -> accepted names, squashed (lower case, letters and digits only), by priority.
 _FIELDS = {
-    "id": ("id", "arxivid", "paperid"),
+    "id": ("id", "arxivid", "paperid", "key"),
     "title": ("title",),
-    "abstract": ("abstract", "summary", "description"),
+    "abstract": ("abstract", "summary", "description", "abstractnote"),
     "url": ("url", "link", "arxivurl", "absurl", "pdfurl"),
     "code_url": ("codeurl", "code", "github", "githuburl", "githubrepo"),
     "authors": ("authors", "author"),
-    "published": ("published", "publishedat", "date", "year"),
+    "published": ("published", "publishedat", "publicationdate", "date", "year", "publicationyear"),
     "topics": ("topics",),
     "key_idea": ("keyidea",),
     "lessons": ("lessons",),
@@ -198,12 +201,17 @@ def _names(value, bibtex: bool) -> list[str]:
                 item = item.get("name") or " ".join(
                     str(item[k]) for k in ("given", "family") if not _is_empty(item.get(k)))
             names.append(_flat(_text(item)))
-        return [n for n in names if n]
+        names = [n for n in names if n]
+        if names and all(n.count(",") == 1 for n in names):  # RIS, Zotero: "Last, First" each
+            names = [" ".join(reversed([s.strip() for s in n.split(",")])) for n in names]
+        return names
     text = _flat(_text(value))
     if bibtex:
         text = _delatex(text)
     if ";" in text:
         parts = text.split(";")
+        if all(p.count(",") == 1 for p in parts):  # "Last, First; Last, First"
+            parts = [" ".join(reversed([s.strip() for s in p.split(",")])) for p in parts]
     else:
         parts = re.split(r"\s+and\s+", text)
         if len(parts) > 1 and all(p.count(",") == 1 for p in parts):  # BibTeX "Last, First and ..."
@@ -275,6 +283,9 @@ def _record(raw: dict, where: str, report: _Report, bibtex: bool = False) -> dic
     if out["published"]:
         stamp = _ISO_TIMESTAMP.match(out["published"])
         out["published"] = stamp.group(1) if stamp else out["published"]
+    doi = _text(fields.get("doi")) if isinstance(fields.get("doi"), str) else ""
+    if doi and _is_empty(pick("url")):  # a DOI is a link: https://doi.org/<doi>
+        fields["url"] = doi if doi.lower().startswith("http") else "https://doi.org/" + doi.split("doi.org/")[-1]
     for name in ("url", "code_url"):
         value = pick(name)
         try:
@@ -283,7 +294,8 @@ def _record(raw: dict, where: str, report: _Report, bibtex: bool = False) -> dic
             report.drop(name, "not an http(s) link", where)
             out[name] = None
     if out["code_url"] is None:
-        blob = out["abstract"] + " " + _text(fields.get("comment") or "")
+        comment = fields.get("comment") or fields.get("comments")
+        blob = out["abstract"] + " " + (_text(comment) if isinstance(comment, str) else "")
         found = _GITHUB_LINK.search(blob) if "github.com" in blob.lower() else None
         if found:
             out["code_url"] = _link(found.group(0), code=True)

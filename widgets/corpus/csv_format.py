@@ -50,4 +50,10 @@ def _csv_records(text: str, name: str, delimiter: str | None):
                                                      "'title' and one of 'abstract', 'summary', 'description')")
     if not rows:
         raise _fail(name, f"line {header_line}", "has a header but no rows")
+    if {"itemtype", "abstractnote"} <= seen:  # Zotero: "Author" is "Last, First; Last, First"
+        column = header[squashed.index("author")] if "author" in squashed else None
+        for _, row in rows:
+            if column and row.get(column):
+                row[column] = [name.strip() for name in row[column].split(";") if name.strip()]
+        return "Zotero CSV", rows, []
     return ("TSV" if delimiter == "\t" else "CSV"), rows, []

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 
 from ..build import slugify
 from .atom_format import _xml_records
 from .bibtex_format import _bibtex_records
-from .common import FORMATS, CorpusError, _fail, _quote, _record, _Report, frame_of
+from .common import _EXTENSIONS, FORMATS, SUPPORTED, CorpusError, _fail, _quote, _record, _Report, frame_of
 from .csv_format import _csv_records
 from .json_format import _json_records, _jsonl_records
+from .ris_format import _ris_records
 from .source import _bytes, _decode, _format, _limit
 
 _READERS = {
@@ -19,6 +22,7 @@ _READERS = {
     "hf": _json_records,
     "jsonl": _jsonl_records,
     "bibtex": _bibtex_records,
+    "ris": _ris_records,
     "arxiv": _xml_records,
 }
 
@@ -50,32 +54,37 @@ def _unique_ids(records: list[tuple[str, dict]], report: _Report) -> None:
 
 def read(source, format: str | None = None, *, name: str | None = None,
          max_bytes: int | None = None) -> pd.DataFrame:
-    """A user's own abstracts (CSV/TSV, JSON, JSON Lines, BibTeX, arXiv Atom XML or Hugging Face
-    daily-papers JSON) as a DataFrame with ``COLUMNS``, like ``load()``.
+    """A user's own abstracts as a DataFrame with ``COLUMNS``, like ``load()``: CSV/TSV (Zotero's
+    export too), JSON or JSON Lines (OpenAlex, Semantic Scholar, the arXiv metadata snapshot,
+    Hugging Face daily papers, or plain records), BibTeX, RIS or arXiv Atom XML.
 
     ``source`` is a path, bytes (e.g. an ipywidgets ``FileUpload`` content) or an open file;
     ``name`` is the file name shown in messages and used to detect the format (``format`` forces
-    one: csv, tsv, json, jsonl, bibtex, arxiv, hf). Without a known extension the format is sniffed
-    from the content. ``max_bytes`` defaults to ``$KIT_MAX_UPLOAD_MB`` megabytes, else 25 MB, and
+    one: csv, tsv, json, jsonl, bibtex, ris, arxiv, hf). Recognisable content (XML, RIS, BibTeX,
+    JSON) wins over the file name, with a note; other text is read as CSV, and named as an
+    unsupported format if it is not. ``max_bytes`` defaults to ``$KIT_MAX_UPLOAD_MB`` megabytes, else 25 MB, and
     is checked before parsing. Skipped records, renamed duplicate ids and dropped links are listed
     in ``frame.attrs["warnings"]`` (one line each); bad input raises ``CorpusError`` (one line).
     """
     limit = _limit(max_bytes)
     name, data = _bytes(source, name, limit)
     text = _decode(data, name)
-    fmt, sniffed = _format(format, name, text)
+    fmt, overridden = _format(format, name, text)
     try:
         label, raw, notes = _READERS[fmt](text, name)
     except CorpusError as exc:
-        family = {"json": "json", "jsonl": "json", "hf": "json", "csv": "csv", "tsv": "csv"}
-        if format is None and sniffed != "csv" and family.get(sniffed, sniffed) != family.get(fmt, fmt):
-            hint = f" (the content looks like {FORMATS[sniffed]}, not {FORMATS[fmt]})"
-            raise CorpusError(f"{exc}{hint}") from None
+        guessed = format is None and fmt == "csv" and _EXTENSIONS.get(os.path.splitext(name)[1].lower()) is None
+        if guessed:  # no known extension and no recognisable content: say so, and what the kit reads
+            reason = str(exc).removeprefix(f"{name}: ")
+            raise _fail(name, None, f"is not in a format the kit reads (as CSV, {reason}); it reads "
+                                    f"{SUPPORTED}") from None
         raise
     except RecursionError:
         raise _fail(name, None, f"is nested too deeply to read as {FORMATS[fmt]}") from None
     except Exception as exc:  # a parser failure we did not foresee: still one line, no traceback
         raise _fail(name, None, f"could not be read as {FORMATS[fmt]} ({type(exc).__name__}: {exc})") from exc
+    if overridden:
+        notes = [overridden, *notes]
     report = _Report(name)
     records = []
     bibtex = fmt == "bibtex"

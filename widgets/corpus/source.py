@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 
 from .common import (_EXTENSIONS, _FORMAT_ALIASES, _MAGIC, DEFAULT_MAX_MB, FORMATS, MAX_MB_ENV, CorpusError,
-                     _fail, _one_line, _quote, _size)
+                     SUPPORTED, _fail, _one_line, _quote, _size)
+from .ris_format import RIS_TAG
 
 
 def _limit(max_bytes: int | None) -> int:
@@ -72,8 +73,7 @@ def _decode(data: bytes, name: str) -> str:
         raise _fail(name, None, "is empty")
     for magic, what in _MAGIC:
         if data.startswith(magic):
-            raise _fail(name, "byte 0", f"is {what}, not a text file (expected CSV, JSON, JSON Lines, "
-                                        "BibTeX or arXiv Atom XML)")
+            raise _fail(name, "byte 0", f"is {what}, not a text file (expected {SUPPORTED})")
     if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         raise _fail(name, "byte 0", "is UTF-16 text, not UTF-8: save it as UTF-8")
     nul = data.find(b"\x00")
@@ -94,11 +94,14 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _sniff(text: str) -> str:
-    """Guess the format from the content: '<' XML, '@' BibTeX, '[' JSON, '{' JSON or JSON Lines, else CSV."""
+    """Guess the format from the content: '<' XML, 'TY  - ' RIS, '@' BibTeX, '[' JSON, '{' JSON or
+    JSON Lines, else CSV (checked by the CSV reader: text that is not CSV is named as unsupported)."""
     head = text.lstrip()
     first = head[:1]
     if first == "<":
         return "arxiv"
+    if RIS_TAG.match(head):
+        return "ris"
     if first == "@" or (first == "%" and re.search(r"^\s*@\w+\s*[{(]", text, re.M)):
         return "bibtex"
     if first == "[":
@@ -115,14 +118,29 @@ def _sniff(text: str) -> str:
     return "csv"
 
 
-def _format(fmt: str | None, name: str, text: str) -> tuple[str, str]:
-    """(format to use, format sniffed from content)."""
+def _family(fmt: str) -> str:
+    return {"jsonl": "json", "hf": "json", "tsv": "csv"}.get(fmt, fmt)
+
+
+def _format(fmt: str | None, name: str, text: str) -> tuple[str, str | None]:
+    """(format to read, a note when the content overrode the file name, or None).
+
+    ``fmt`` (given by the caller) wins. Otherwise the content decides when it is recognisable
+    (XML, RIS, BibTeX, JSON): a JSON file saved as ``papers.csv`` is read as JSON, with a note.
+    The extension decides between formats of one family (TSV vs CSV, JSON vs JSON Lines), and
+    text that is none of these is tried as CSV.
+    """
     sniffed = _sniff(text)
     if fmt is not None:
         key = str(fmt).lower().lstrip(".")
         key = _FORMAT_ALIASES.get(key, key)
         if key not in FORMATS:
             raise CorpusError(f"unknown format {_quote(fmt)}: use one of {', '.join(FORMATS)}")
-        return key, sniffed
+        return key, None
     suffix = os.path.splitext(name)[1].lower()
-    return _EXTENSIONS.get(suffix, sniffed), sniffed
+    by_name = _EXTENSIONS.get(suffix)
+    if by_name is None:
+        return sniffed, None
+    if sniffed != "csv" and _family(sniffed) != _family(by_name):
+        return sniffed, f"named {suffix} but holds {FORMATS[sniffed]}: read as {FORMATS[sniffed]}"
+    return by_name, None
