@@ -38,7 +38,7 @@ MAX_ROWS = 50            # result rows shown at once ("show more" adds this many
 WEBGL_FROM = 3000        # above this many papers the map uses Scattergl
 N_SIMILAR = 5
 K_RANGE = (2, 16)
-ACCEPT = ".csv,.json,.jsonl,.bib,.xml,.atom"
+ACCEPT = ".csv,.tsv,.txt,.json,.jsonl,.ndjson,.bib,.ris,.xml,.atom"
 IN_OPACITY, OUT_OPACITY = 0.9, 0.12
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
            "#9c755f", "#bab0ac", "#1f77b4", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f", "#d62728"]
@@ -397,9 +397,10 @@ class Explorer(W.VBox):
                                 layout=W.Layout(width="auto"))
         upload_panel = W.VBox([
             W.HTML('<span class="kx-muted">Explore your own abstracts: a CSV or JSON/JSONL file with '
-                   '<code>title</code> and <code>abstract</code> columns, a BibTeX file, an arXiv Atom '
-                   'feed or a Hugging Face daily-papers JSON. A file that cannot be read leaves the '
-                   'current corpus in place.</span>'),
+                   '<code>title</code> and <code>abstract</code> columns, a Zotero CSV export, a BibTeX '
+                   'or RIS file (Zotero, Mendeley, EndNote), an OpenAlex or Semantic Scholar API result, '
+                   'the arXiv metadata snapshot, an arXiv Atom feed or a Hugging Face daily-papers JSON. '
+                   'A file that cannot be read leaves the current corpus in place.</span>'),
             hbox([self.upload, self.restore]), self.status])
         self.export_html = W.HTML()
         self.export_html.add_class("kx-export")
