@@ -121,7 +121,7 @@ def knn_coverage(d, tour, k: int) -> float:
     return float(np.mean([mask[a, b] for a, b in (tuple(e) for e in tour_edges(tour))]))
 
 
-SOFTDIST_TAU = 0.05
+SOFTDIST_TAU = 0.1
 
 
 def softdist_heatmap(d, k: int, tau: float = SOFTDIST_TAU) -> np.ndarray:
@@ -322,6 +322,7 @@ def search_run(n: int, seed: int, kind: str, k: int, c_puct: float) -> dict:
     inst = instance(n, seed)
     d = inst["d"]
     heat = heatmap(d, kind, k)
+    heat = (heat + heat.T) / 2                                    # a tour's edges have no direction
     mcts = HeatmapMCTS(MAX_BUDGET, c_puct).fit(d, heat)
     greedy = greedy_decode(heat)
     polished = two_opt(d, greedy)
@@ -533,6 +534,34 @@ def oracle_report(eps: float, side: int = GRID_SIDE) -> dict:
             "entries": oracle["entries"], "pairs": n * (n - 1) // 2, "n": n, "levels": len(oracle["levels"])}
 
 
+def fewest_clusters(W, label, u: int, v: int, budget: float, max_hops: int = 60) -> int:
+    """The fewest clusters a u-v path of length <= ``budget`` passes through (the shortcut property
+    asks for few). Layer h holds the shortest lengths to each vertex using h cluster changes: a
+    crossing edge moves up a layer, edges inside a cluster stay (one Dijkstra per layer)."""
+    W = csr_matrix(W)
+    a, b = W.nonzero()
+    w = np.asarray(W[a, b]).ravel()
+    same = label[a] == label[b]
+    n = W.shape[0]
+    inside = csr_matrix((w[same], (a[same], b[same])), shape=(n, n))
+    start = np.full(n, np.inf)
+    start[u] = 0.0
+    for hops in range(max_hops):
+        # relax inside clusters from the layer's starting lengths (a super-source at index n)
+        seeds = np.flatnonzero(np.isfinite(start))
+        ext = csr_matrix((np.concatenate([inside.data, start[seeds] + 1e-12]),
+                          (np.concatenate([inside.nonzero()[0], np.full(len(seeds), n)]),
+                           np.concatenate([inside.nonzero()[1], seeds]))), shape=(n + 1, n + 1))
+        layer = dijkstra(ext, directed=True, indices=n)[:n]
+        if layer[v] <= budget + 1e-9:
+            return hops + 1
+        nxt = np.full(n, np.inf)
+        cross = ~same
+        np.minimum.at(nxt, b[cross], layer[a[cross]] + w[cross])
+        start = np.where(nxt <= budget, nxt, np.inf)
+    return max_hops + 1
+
+
 QUERIES = [(18, 158), (17, 238), (3, 60), (164, 174), (40, 200), (250, 5)]
 
 
@@ -560,6 +589,7 @@ def query_picture(eps: float, level: int, query: int, side: int = GRID_SIDE) -> 
             "path": path, "route": shortest_path(side, u, cu) + shortest_path(side, cu, cv)[1:]
             + shortest_path(side, cv, v)[1:], "label": lv["label"], "scale": lv["scale"],
             "clusters_met": len(set(lv["label"][path].tolist())), "n_clusters": len(lv["centres"]),
+            "fewest": fewest_clusters(g["W"], lv["label"], u, v, (1 + eps) * float(g["dist"][u, v])),
             "rho": lv["rho"], "levels": len(levels)}
 
 
