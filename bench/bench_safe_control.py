@@ -24,6 +24,7 @@ MOVES_BY_CONTROL = {
     "time": [0.0, 2.0, 4.0, 8.0, 15.0],
     "wind": [0, 1, 2, 3],
     "horizon": [1, 3, 6, 12],
+    "data": [0, 300, 1000],
     "models": [2, 4, 8],
     "spread": [0.05, 0.1, 0.2, 0.3],
 }
@@ -42,12 +43,17 @@ def _cache(name):
     from widgets.lessons import safe_control as sc
 
     return {"scene": sc.navigation, "alpha": sc.navigation, "sidestep": sc.navigation,
-            "wind": sc.gridworld, "horizon": sc.gridworld, "models": sc.robust_mdp,
+            "wind": sc.gridworld, "horizon": sc.gridworld, "data": sc.gridworld, "models": sc.robust_mdp,
             "spread": sc.robust_mdp}.get(name)
 
 
 def time_controls():
-    return time_each_control(_lesson, MOVES_BY_CONTROL, MOVES, caches=lambda n: [c for c in [_cache(n)] if c])
+    from widgets.lessons import safe_control as sc
+
+    def caches(name):                      # the offline dataset is drawn again for a new wind or size
+        return [c for c in [_cache(name)] if c] + ([sc.offline_dataset] if name in ("wind", "data") else [])
+
+    return time_each_control(_lesson, MOVES_BY_CONTROL, MOVES, caches=caches)
 
 
 def main():

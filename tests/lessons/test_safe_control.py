@@ -154,3 +154,61 @@ def test_robust_value_by_brute_force(n_models, spread):
     if (n_models, spread) == (6, 0.1):                                  # IWOCS can stop short
         assert hist[-1]["lower"] < maxmin - 1e-3 and len(hist) == 3
     assert rob["dynamic"] <= maxmin + 1e-9                             # the dynamic adversary is stronger
+
+
+# ----------------------------------------------------------------------------- offline data (FISOR)
+def survives_with_logged_moves(nxt, seen, hazard, s, k):
+    """Brute force: some sequence of k logged moves from s never touches the hazard."""
+    if hazard[s]:
+        return False
+    if k == 0:
+        return True
+    return any(survives_with_logged_moves(nxt, seen, hazard, int(nxt[s, a]), k - 1)
+               for a in range(nxt.shape[1]) if seen[s, a])
+
+
+@pytest.mark.parametrize("data", [300, 1000])
+@pytest.mark.parametrize("wind", [1, 2])
+def test_region_given_the_data_is_brute_force_over_logged_moves(wind, data):
+    nxt, hazard = sc.transitions(wind), sc.hazard_mask()
+    seen = sc.offline_dataset(wind, data)
+    assert seen.sum() <= data and (seen & hazard[nxt]).any()         # the log holds lava moves
+    for k in (1, 2, 3, 4):
+        brute = np.array([survives_with_logged_moves(nxt, seen, hazard, s, k) for s in range(len(hazard))])
+        np.testing.assert_array_equal(sc.gridworld(wind, k, data)["within"], brute)
+    g = sc.gridworld(wind, 3, data)
+    # forever: a logged walk of |S| safe steps must repeat a cell, so it can go on forever
+    brute = np.array([survives_with_logged_moves(nxt, seen, hazard, s, 12) for s in range(len(hazard))])
+    assert np.all(g["forever"] <= brute)                               # forever implies 12 steps
+    assert np.all(g["forever"] <= sc.gridworld(wind, 3, 0)["forever"])   # never more than with the model
+
+
+def bfs_steps(nxt, seen, inside, start, goal):
+    dist, frontier = {start: 0}, [start]
+    while frontier:
+        new = []
+        for s in frontier:
+            for a in range(nxt.shape[1]):
+                t = int(nxt[s, a])
+                if seen[s, a] and inside[t] and t not in dist:
+                    dist[t] = dist[s] + 1
+                    new.append(t)
+        frontier = new
+    return dist.get(goal)
+
+
+@pytest.mark.parametrize("data", [300, 1000])
+def test_extracted_policy_is_safe_uses_logged_moves_and_is_shortest_when_it_can_reach(data):
+    wind = 2
+    g, nxt, hazard = sc.gridworld(wind, 12, data), sc.transitions(wind), sc.hazard_mask()
+    seen, path = g["seen"], g["safe_path"]
+    start, goal = sc.START[0] * sc.COLS + sc.START[1], sc.GOAL[0] * sc.COLS + sc.GOAL[1]
+    assert path[0] == start and not hazard[path].any() and g["forever"][path].all()
+    for s, t in zip(path, path[1:]):                                    # every step a logged move
+        assert any(seen[s, a] and nxt[s, a] == t for a in range(nxt.shape[1]))
+    best = bfs_steps(nxt, seen, g["forever"], start, goal)
+    if best is None:
+        assert path[-1] != goal and set(path) == {start}                 # stays put, safely
+    else:
+        assert path[-1] == goal and len(path) - 1 == best
+    assert (best is None) == (data == 300)

@@ -58,7 +58,7 @@ def test_tour_words_match_the_plot(lesson):
     lesson.tour.go(5)
     g = lesson.result["grid"]
     assert f"Only {int(g['forever'].sum())} of the {int((~g['hazard']).sum())}" in lesson.tour.narration.value
-    lesson.tour.go(7)
+    lesson.tour.go(8)
     hist = lesson.result["robust"]["history"]
     assert lesson.controls["models"].value == 8 and len(hist) == 3
     assert hist[-1]["lower"] == pytest.approx(lesson.result["robust"]["worst_case"].max())
@@ -72,3 +72,18 @@ def test_quiz_right_and_wrong_answers(lesson):
     assert q3.submit("it can only go down or stay") and not q3.submit("either")
     q3.toggle_solution()
     assert q3.solution.layout.display == "block"
+
+
+def test_offline_data_shrinks_the_region_and_the_readout_says_what_the_policy_does(lesson):
+    lesson.controls["wind"].value = 2
+    lesson.controls["horizon"].value = 12
+    model = int(lesson.result["grid"]["forever"].sum())
+    lesson.controls["data"].value = 300
+    g = lesson.result["grid"]
+    assert int(g["forever"].sum()) < model and "stays safe and gives up the goal" in lesson.readout.value
+    assert f"{g['unsafe_data']} of them into lava" in lesson.readout.value
+    lesson.controls["data"].value = 1000
+    assert "reaches the goal in" in lesson.readout.value and "lava cells entered: 0" in lesson.readout.value
+    lesson.tour.go(7)
+    assert lesson.controls["data"].value == 300
+    assert f"{int(lesson.result['grid']['forever'].sum())} cells instead of {model}" in lesson.tour.narration.value

@@ -261,10 +261,94 @@ def shortest_path(nxt, start, goal, allowed):
     return path[::-1]
 
 
+DATA_SIZES = (0, 300, 1000, 3000)     # 0: the model is known; else transitions in the offline dataset
+EPISODE = 12                           # behaviour episodes: up to 12 random moves, or until lava
+
+
+@lru_cache(maxsize=16)
+def offline_dataset(wind: int, n_transitions: int, seed: int = 0) -> np.ndarray:
+    """Which (cell, move) pairs a careless behaviour policy tried: episodes of uniformly random
+    moves from random lava-free cells, each stopped when it falls in the lava (so the data hold
+    unsafe moves too). Returns ``seen`` (cells, moves) bool; with 0 transitions, every pair."""
+    nxt = transitions(wind)
+    if n_transitions == 0:
+        return np.ones(nxt.shape, bool)
+    rng, hazard = np.random.default_rng(seed), hazard_mask()
+    seen, count = np.zeros(nxt.shape, bool), 0
+    starts = np.flatnonzero(~hazard)
+    while count < n_transitions:
+        s = int(rng.choice(starts))
+        for _ in range(EPISODE):
+            a = int(rng.integers(len(MOVES)))
+            seen[s, a] = True
+            count += 1
+            s = int(nxt[s, a])
+            if hazard[s] or count >= n_transitions:
+                break
+    return seen
+
+
+def in_sample(nxt, seen, hazard):
+    """The transition table restricted to the data: an untried move leads to a lava cell (nothing
+    in the data says it is safe), so every backup only trusts moves that were actually seen."""
+    sink = int(np.flatnonzero(hazard)[0])
+    return np.where(seen, nxt, sink)
+
+
+def extract_policy(nxt, seen, hazard, forever, survival, goal, max_steps=40, start=None):
+    """FISOR's policy on the toy: behaviour cloning of the dataset's moves, weighted by the
+    feasibility-dependent objective, in its greedy limit (a move with zero weight is never taken):
+
+    * inside the feasible region, only tried moves that stay inside it, and among them the one
+      that brings the goal nearest (reward maximised; distances by BFS over tried moves inside);
+    * outside it, the tried move whose next cell survives longest (risk minimised).
+
+    Returns the path from ``start`` (START by default) followed for ``max_steps`` or to the goal.
+    """
+    dist = np.full(len(hazard), np.inf)                 # steps to goal over tried moves inside F
+    if forever[goal]:
+        dist[goal], frontier = 0, [goal]
+        while frontier:
+            new = []
+            for t in frontier:
+                for s_, a_ in zip(*np.nonzero(seen & (nxt == t))):
+                    if forever[s_] and np.isinf(dist[s_]):
+                        dist[s_] = dist[t] + 1
+                        new.append(int(s_))
+            frontier = new
+    s = START[0] * COLS + START[1] if start is None else start
+    path = [s]
+    for _ in range(max_steps):
+        if s == goal or hazard[s]:
+            break
+        moves = np.flatnonzero(seen[s])
+        if moves.size == 0:
+            break
+        nxts = nxt[s, moves]
+        if forever[s]:
+            stay = moves[forever[nxts]]
+            score = -dist[nxt[s, stay]]
+            a = int(stay[np.argmax(score)])
+            if not np.isfinite(score.max()) and seen[s, 4] and forever[s]:
+                a = 4                                  # goal out of reach: stay put, safely
+        else:
+            a = int(moves[np.argmax(survival[nxts])])
+        s = int(nxt[s, a])
+        path.append(s)
+        if path[-1] == path[-2]:
+            break
+    return path
+
+
 @lru_cache(maxsize=64)
-def gridworld(wind: int, horizon: int) -> dict:
-    """Everything the feasibility panel draws for one wind strength and horizon."""
-    nxt, hazard = transitions(wind), hazard_mask()
+def gridworld(wind: int, horizon: int, data: int = 0) -> dict:
+    """Everything the feasibility panel draws for one wind strength and horizon, with the model
+    known (``data`` = 0) or only an offline dataset of ``data`` transitions (``offline_dataset``):
+    then the region is the largest feasible region *given the data* and the route is the
+    extracted policy's (``extract_policy``)."""
+    nxt_true, hazard = transitions(wind), hazard_mask()
+    seen = offline_dataset(wind, data)
+    nxt = in_sample(nxt_true, seen, hazard)
     layers = [~hazard]                                   # layers[k]: safe for k more steps
     while len(layers) <= ROWS * COLS:
         layers.append(feasible_region(nxt, ~layers[-1], 1))
@@ -275,10 +359,15 @@ def gridworld(wind: int, horizon: int) -> dict:
     survival = np.where(forever, np.inf, np.sum(layers, axis=0) - 1.0)  # -1 on a hazard
     start, goal = START[0] * COLS + START[1], GOAL[0] * COLS + GOAL[1]
     sizes = [int(layers[min(k, len(layers) - 1)].sum()) for k in range(HORIZON_MAX + 1)]
-    return {"nxt": nxt, "hazard": hazard, "forever": forever, "within": within, "sizes": sizes,
-            "survival": survival,
-            "safe_path": shortest_path(nxt, start, goal, forever),
-            "reckless_path": shortest_path(nxt, start, goal, np.ones_like(hazard))}
+    out = {"nxt": nxt_true, "hazard": hazard, "forever": forever, "within": within, "sizes": sizes,
+           "survival": survival, "data": data, "seen": seen,
+           "safe_path": shortest_path(nxt, start, goal, forever),
+           "reckless_path": shortest_path(nxt_true, start, goal, np.ones_like(hazard))}
+    if data:
+        out["safe_path"] = extract_policy(nxt_true, seen, hazard, forever, survival, goal)
+        out["unsafe_data"] = int((seen & hazard[nxt_true]).sum())
+        out["model_forever"] = int(gridworld(wind, horizon, 0)["forever"].sum())
+    return out
 
 
 # ----------------------------------------------------------------------------- 3. robust MDP

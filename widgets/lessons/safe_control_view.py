@@ -142,12 +142,22 @@ class SafeControlDisplay(LessonDisplay):
         gap = np.sqrt(nav.h_min_.min() + sc.AGENT_GAP**2) if nav.paths_.shape[1] > 1 else float("nan")
         safe = grid["safe_path"]
         lava = int(grid["hazard"][grid["reckless_path"]].sum())
+        if grid["data"]:
+            goal = sc.GOAL[0] * sc.COLS + sc.GOAL[1]
+            fate = (f"reaches the goal in {len(safe) - 1} steps" if safe[-1] == goal
+                    else "no route the data vouch for: stays safe and gives up the goal")
+            region = (f"offline data: {grid['data']} random moves, {grid['unsafe_data']} of them into lava; "
+                      f"{int(grid['forever'].sum())} cells can stay safe forever <i>given the data</i> "
+                      f"(known model: {grid['model_forever']}); extracted policy: <b>{fate}</b>, "
+                      f"lava cells entered: {int(grid['hazard'][safe].sum())}")
+        else:
+            region = (f"{int(grid['forever'].sum())} of {int((~grid['hazard']).sum())} safe cells "
+                      f"can stay safe forever; safe route: <b>{f'{len(safe) - 1} steps' if safe else 'none'}</b>, "
+                      f"lava-blind route: {len(grid['reckless_path']) - 1} steps through {lava} lava cells")
         hist, final = rob["history"], self.final_policy()
         rows = [["CBF filter", f"all agents home: <b>{arrival}</b>; smallest h = {nav.h_min_.min():.4f} "
                  + (f"(closest centres {gap:.3f}, d = {sc.AGENT_GAP})" if np.isfinite(gap) else "(≥ 0: safe)")],
-                ["feasible region", f"{int(grid['forever'].sum())} of {int((~grid['hazard']).sum())} safe cells "
-                 f"can stay safe forever; safe route: <b>{f'{len(safe) - 1} steps' if safe else 'none'}</b>, "
-                 f"lava-blind route: {len(grid['reckless_path']) - 1} steps through {lava} lava cells"],
+                ["feasible region", region],
                 ["robust MDP", f"IWOCS: {len(hist)} iterations, models found {[m + 1 for m in hist[-1]['models']]}, "
                  f"policy {policy_name(rob['policies'][final])} worst case <b>{rob['worst_case'][final]:.4f}</b>; "
                  f"brute force {rob['worst_case'].max():.4f}; best-for-model-1 policy "
@@ -167,21 +177,24 @@ class SafeControlLesson(Lesson):
         "time": Slider(0, 15, 0.5, 15, "time shown t", fmt=".1f"),
         "wind": Pick([0, 1, 2, 3], 2, "wind strength"),
         "horizon": Slider(1, sc.HORIZON_MAX, 1, 3, "horizon H (steps)", integer=True),
+        "data": Choice([("known model", 0), ("offline data: 300 random moves", 300),
+                        ("offline data: 1000 random moves", 1000)], 0, "what we know", width="340px"),
         "models": Pick([2, 3, 4, 6, 8], 4, "models K"),
         "spread": Slider(0.0, 0.3, 0.05, 0.15, "slip spread", fmt=".2f"),
     }
-    COLUMNS = [["scene", "alpha", "sidestep", "time"], ["wind", "horizon"], ["models", "spread"]]
+    COLUMNS = [["scene", "alpha", "sidestep", "time"], ["wind", "horizon", "data"], ["models", "spread"]]
     Display = SafeControlDisplay
 
-    def compute(self, scene, alpha, sidestep, wind, horizon, models, spread):
+    def compute(self, scene, alpha, sidestep, wind, horizon, data, models, spread):
         return {"cbf": sc.navigation(scene, round(float(alpha), 6), bool(sidestep)),
-                "grid": sc.gridworld(int(wind), int(horizon)),
+                "grid": sc.gridworld(int(wind), int(horizon), int(data)),
                 "robust": sc.robust_mdp(int(models), round(float(spread), 6))}
 
     def facts(self) -> dict:
         head = {a: sc.navigation("two agents, head-on", a) for a in (0.1, 1.0, 10.0)}
         rob, short = sc.robust_mdp(8, 0.15), sc.robust_mdp(8, 0.1)
         nominal = rob["nominal"]
+        few, many = sc.gridworld(2, 12, 300), sc.gridworld(2, 12, 1000)
         return {"arrive_1": head[1.0].arrival_, "arrive_10": head[10.0].arrival_,
                 "gap_1": np.sqrt(head[1.0].h_min_.min() + sc.AGENT_GAP**2),
                 "gap_10": np.sqrt(head[10.0].h_min_.min() + sc.AGENT_GAP**2),
@@ -192,7 +205,9 @@ class SafeControlLesson(Lesson):
                 "route_2": len(sc.gridworld(2, 3)["safe_path"]) - 1,
                 "robust": rob["worst_case"].max(), "nominal_worst": rob["worst_case"][nominal],
                 "iterations": len(rob["history"]), "robust_upper": rob["history"][-1]["upper"],
-                "short_lower": short["history"][-1]["lower"], "short_best": short["worst_case"].max()}
+                "short_lower": short["history"][-1]["lower"], "short_best": short["worst_case"].max(),
+                "data_small": int(few["forever"].sum()), "data_unsafe": few["unsafe_data"],
+                "data_large": int(many["forever"].sum()), "data_route": len(many["safe_path"]) - 1}
 
 
 def view(**values):
