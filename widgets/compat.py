@@ -1,12 +1,72 @@
 """The one place where the kit touches other libraries' private APIs.
 
 Each helper names what it uses and the versions it was checked on, so that an upgrade that moves
-an internal breaks here, loudly, instead of somewhere in a lesson.
+an internal breaks here, loudly, instead of somewhere in a lesson. ``CHECKED`` lists the version
+ranges the whole set was checked on; ``check_versions()`` raises ``CompatError`` for a version
+outside them (``tests/test_compat.py`` runs it, and checks that every internal used here exists in
+the installed versions).
+
+| helper | private API | used by |
+|---|---|---|
+| ``sync_figure`` | plotly ``FigureWidget._widget_data/_widget_layout``, ``_data``, ``_layout_obj._props`` | lessons, explorer map |
+| ``set_figure_config`` | plotly ``FigureWidget._config`` trait | explorer map |
+| ``clear_selection`` | plotly ``FigureWidget._send_relayout_msg/_send_restyle_msg`` | explorer map |
+| ``count_views`` / ``VIEW_COUNT`` | ipywidgets ``DOMWidget._view_count`` | explorer (map built when shown) |
+| ``utcnow`` | jupyter_server ``_tz.utcnow`` | kernels.PoolAwareKernelManager |
+| ``kernel_connections`` | jupyter_server ``MappingKernelManager._kernel_connections`` | kernels |
+| ``pooled_kernel_ids`` | Voila ``VoilaKernelManager._pools`` (tasks whose result holds ``kernel_id``) | kernels |
 """
 
 from __future__ import annotations
 
 from copy import deepcopy
+from importlib.metadata import PackageNotFoundError, version
+
+# package -> (lowest checked, first version not checked); plain release numbers compared as tuples
+CHECKED = {
+    "plotly": ("6.0", "7.2"),
+    "ipywidgets": ("8.1", "8.2"),
+    "voila": ("0.5.6", "0.6"),
+    "jupyter_server": ("2.10", "2.22"),
+}
+VIEW_COUNT = "_view_count"   # the trait to observe after count_views()
+
+
+class CompatError(RuntimeError):
+    """An installed library is outside the versions whose internals the kit was checked on."""
+
+
+def _release(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit()) if piece[:1].isdigit() else ""
+        if not digits:
+            break
+        parts.append(int(digits))
+        if not piece.isdigit():
+            break
+    return tuple(parts)
+
+
+def check_versions(installed: dict[str, str] | None = None) -> dict[str, str]:
+    """The installed versions of the packages in ``CHECKED``; ``CompatError`` naming each one outside
+    its checked range (pass ``installed`` to check other versions)."""
+    if installed is None:
+        installed = {}
+        for name in CHECKED:
+            try:
+                installed[name] = version(name)
+            except PackageNotFoundError:
+                continue
+    wrong = []
+    for name, found in installed.items():
+        low, high = CHECKED[name]
+        if not _release(low) <= _release(found) < _release(high):
+            wrong.append(f"{name} {found} (checked on >={low},<{high})")
+    if wrong:
+        raise CompatError("widgets/compat.py uses private APIs that were not checked on " + ", ".join(wrong)
+                          + ": check each helper there, then widen CHECKED")
+    return installed
 
 
 def sync_figure(fig) -> None:
@@ -20,3 +80,56 @@ def sync_figure(fig) -> None:
     """
     fig._widget_layout = deepcopy(fig._layout_obj._props)
     fig._widget_data = deepcopy(fig._data)
+
+
+def set_figure_config(fig, config: dict) -> None:
+    """plotly.js ``config`` of a ``FigureWidget`` (``FigureWidget`` takes no config argument; the
+    ``_config`` trait is what its front end reads). Checked on plotly 6.x and 7.1."""
+    fig._config = dict(config)
+
+
+def clear_selection(fig, trace: int = 0) -> None:
+    """Drop a box/lasso selection and the selected points of ``trace`` in the browser.
+
+    ``fig.update_layout(selections=[])`` sends nothing when the Python side holds no selection;
+    send the messages explicitly. Order matters: plotly.js re-applies the selection while
+    ``layout.selections`` holds a box, so drop the box first, then ``selectedpoints``. Checked on
+    plotly 6.x and 7.1.
+    """
+    fig._send_relayout_msg({"selections": []})
+    fig._send_restyle_msg({"selectedpoints": [None]}, trace_indexes=[trace])
+
+
+def count_views(widget) -> None:
+    """Make ``widget`` count its views in the browser (observe ``VIEW_COUNT``): ipywidgets only
+    counts when the trait is not None. Checked on ipywidgets 8.1."""
+    setattr(widget, VIEW_COUNT, 0)
+
+
+def views(widget) -> int:
+    return getattr(widget, VIEW_COUNT) or 0
+
+
+def utcnow():
+    """jupyter_server's timezone-aware now, the clock of ``last_activity``. Checked on 2.10–2.21."""
+    from jupyter_server._tz import utcnow as now
+
+    return now()
+
+
+def kernel_connections(manager, kernel_id: str, default=None):
+    """How many browser connections a kernel has (``MappingKernelManager._kernel_connections``).
+    Checked on jupyter_server 2.10–2.21."""
+    return manager._kernel_connections.get(kernel_id, default)
+
+
+def pooled_kernel_ids(manager) -> set[str]:
+    """The kernels waiting in a Voila pool now (their notebook has run). Voila's kernel manager
+    keeps ``_pools``: notebook path -> asyncio tasks whose result is a dict with ``kernel_id``.
+    Without preheating there are none. Checked on Voila 0.5.6–0.5.13."""
+    ids = set()
+    for pool in getattr(manager, "_pools", {}).values():
+        for task in pool:
+            if task.done() and not task.cancelled() and task.exception() is None:
+                ids.add(task.result()["kernel_id"])
+    return ids

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 
-from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Float
+
+from .compat import kernel_connections, pooled_kernel_ids, utcnow
 
 
 class PoolAwareKernelManager(AsyncMappingKernelManager):
@@ -45,7 +46,7 @@ class PoolAwareKernelManager(AsyncMappingKernelManager):
 
     def notify_disconnect(self, kernel_id):
         super().notify_disconnect(kernel_id)
-        if self.disconnect_timeout > 0 and self._kernel_connections.get(kernel_id) == 0:
+        if self.disconnect_timeout > 0 and kernel_connections(self, kernel_id) == 0:
             if kernel_id in self._left:
                 self._left.pop(kernel_id).cancel()
             self._left[kernel_id] = asyncio.get_running_loop().call_later(
@@ -53,19 +54,14 @@ class PoolAwareKernelManager(AsyncMappingKernelManager):
 
     async def _shutdown_if_left(self, kernel_id):
         self._left.pop(kernel_id, None)
-        if kernel_id in self._kernels and self._kernel_connections.get(kernel_id, 0) == 0:
+        if kernel_id in self._kernels and kernel_connections(self, kernel_id, 0) == 0:
             self.log.info("Kernel %s: no browser for %.0f s, shutting it down", kernel_id,
                           self.disconnect_timeout)
             await self.shutdown_kernel(kernel_id)
 
     def pooled_kernel_ids(self) -> set[str]:
         """The kernels waiting in a Voila pool now (their notebook has run)."""
-        ids = set()
-        for pool in getattr(self, "_pools", {}).values():  # set by Voila's VoilaKernelManager
-            for task in pool:
-                if task.done() and not task.cancelled() and task.exception() is None:
-                    ids.add(task.result()["kernel_id"])
-        return ids
+        return pooled_kernel_ids(self)
 
     async def cull_kernels(self):
         self._seen_in_pool = (self._seen_in_pool & set(self._kernels)) | self.pooled_kernel_ids()

@@ -19,7 +19,6 @@ import base64
 import html
 import re
 import warnings
-from copy import deepcopy
 from typing import Callable, Iterable, Sequence
 
 import ipywidgets as W
@@ -28,6 +27,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import corpus as corpus_module
+from ..compat import VIEW_COUNT, clear_selection, count_views, set_figure_config, sync_figure
 from ..analysis import QUALITY_HELP, Facets, fit_cached
 from ..export import safe_url, to_bibtex, to_csv, to_markdown
 from .chips import Chips, tint
@@ -164,17 +164,6 @@ def hbox(children, **layout) -> W.HBox:
     return box
 
 
-def publish(fig: go.FigureWidget) -> None:
-    """Make a FigureWidget's synced state equal its Python state.
-
-    ``batch_update`` sends deltas as messages; a frontend that connects later (Voila fetches the
-    widgets after the notebook ran) only sees the state from construction, so call this after
-    changing a figure that is not on screen yet.
-    """
-    fig._widget_data = deepcopy(fig._data)
-    fig._widget_layout = deepcopy(fig._layout_obj._props)
-
-
 def find_lessons() -> dict[str, list[dict]]:
     """Paper id -> the lessons (``LESSON`` dicts + ``notebook`` path) that demo it."""
     try:
@@ -231,7 +220,7 @@ class Explorer(W.VBox):
         """Show the state a URL's query string asks for (see ``widgets.urlstate``)."""
         self.apply_state(initial_state_from_query(query_string))
         if self._map is not None:
-            publish(self._map)
+            sync_figure(self._map)
 
     # ----------------------------------------------------------------- derived data
     def _derive(self) -> None:
@@ -306,8 +295,8 @@ class Explorer(W.VBox):
         self._map: go.FigureWidget | None = None
         self.map_slot = W.Box([W.HTML('<div class="kx-muted" style="padding:200px 0 0 40%">Drawing the '
                                       'map…</div>')], layout=W.Layout(width="100%", min_height="440px"))
-        self.map_slot._view_count = 0
-        self.map_slot.observe(self._on_map_slot_shown, "_view_count")
+        count_views(self.map_slot)
+        self.map_slot.observe(self._on_map_slot_shown, VIEW_COUNT)
         self.clear_map = W.Button(description="Clear map selection", icon="eraser", disabled=True,
                                   layout=W.Layout(width="auto"))
         self.map_note = W.HTML('<span class="kx-muted">Drag a box (or lasso) on the map to filter the '
@@ -509,7 +498,7 @@ class Explorer(W.VBox):
                 title=dict(text="Map of the papers: closer = more words in common", x=0.01,
                            font=dict(size=14, color="#1f3b5c")),
                 xaxis=dict(visible=False), yaxis=dict(visible=False), hoverlabel=dict(align="left")))
-        fig._config = {"displaylogo": False}
+        set_figure_config(fig, {"displaylogo": False})
         self._connect_map(fig)
         return fig
 
@@ -737,8 +726,7 @@ class Explorer(W.VBox):
         """
         if self._map is None:
             return
-        self._map._send_relayout_msg({"selections": []})
-        self._map._send_restyle_msg({"selectedpoints": [None]}, trace_indexes=[0])
+        clear_selection(self._map, trace=0)
 
     def _on_map_click(self, trace, points, state=None) -> None:
         """A click on a map point opens that paper."""
@@ -870,7 +858,7 @@ class Explorer(W.VBox):
         if index == PANEL_TITLES.index(TOPICS) and self.terms_fig is None:
             self.terms_fig = self._make_terms_figure()
             self._draw_terms()
-            publish(self.terms_fig)
+            sync_figure(self.terms_fig)
             self.terms_box.children = (self.terms_fig,)
         elif index == PANEL_TITLES.index(QUALITY) and self._quality is None:
             self.show_quality()

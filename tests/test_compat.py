@@ -1,0 +1,93 @@
+"""widgets/compat.py: the installed libraries are versions whose internals the kit was checked on,
+every internal it touches exists there, and an unknown version fails loudly."""
+
+from __future__ import annotations
+
+import inspect
+
+import ipywidgets as W
+import plotly.graph_objects as go
+import pytest
+
+from widgets import compat
+
+
+def test_installed_versions_were_checked():
+    found = compat.check_versions()
+    assert set(found) == set(compat.CHECKED)
+
+
+@pytest.mark.parametrize("installed, culprit", [
+    ({"plotly": "5.24.1"}, "plotly 5.24.1 (checked on >=6.0,<7.2)"),
+    ({"plotly": "8.0.0"}, "plotly 8.0.0"),
+    ({"ipywidgets": "9.0.0a1"}, "ipywidgets 9.0.0a1"),
+    ({"voila": "0.6.0"}, "voila 0.6.0"),
+    ({"voila": "0.5.5"}, "voila 0.5.5"),
+    ({"jupyter_server": "3.0.0"}, "jupyter_server 3.0.0"),
+])
+def test_an_unknown_version_fails_loudly(installed, culprit):
+    with pytest.raises(compat.CompatError) as err:
+        compat.check_versions(installed)
+    assert culprit in str(err.value) and "widgets/compat.py" in str(err.value)
+
+
+def test_versions_inside_the_ranges_pass():
+    assert compat.check_versions({"plotly": "6.0.0", "voila": "0.5.13", "ipywidgets": "8.1.9",
+                                  "jupyter_server": "2.21.1"})
+
+
+def test_plotly_internals_exist_and_do_what_the_helpers_say():
+    fig = go.FigureWidget(go.Scatter(x=[0, 1], y=[1, 2]))
+    with fig.batch_update():
+        fig.data[0].y = [3, 4]
+    compat.sync_figure(fig)
+    assert list(fig._widget_data[0]["y"]) == [3, 4]
+    compat.set_figure_config(fig, {"displaylogo": False})
+    assert "_config" in fig.traits() and fig._config == {"displaylogo": False}
+    sent = []
+    fig._send_relayout_msg = lambda *a, **k: sent.append(("relayout", a, k))
+    fig._send_restyle_msg = lambda *a, **k: sent.append(("restyle", a, k))
+    compat.clear_selection(fig, trace=0)
+    assert [s[0] for s in sent] == ["relayout", "restyle"]
+    assert inspect.signature(go.FigureWidget._send_restyle_msg).parameters.keys() >= {"restyle_data", "trace_indexes"}
+
+
+def test_ipywidgets_counts_views_once_asked():
+    box = W.Box()
+    assert compat.VIEW_COUNT in box.traits() and getattr(box, compat.VIEW_COUNT) is None
+    compat.count_views(box)
+    assert compat.views(box) == 0
+
+
+def test_jupyter_server_and_voila_internals_exist():
+    from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
+    from voila import voila_kernel_manager
+
+    assert compat.utcnow().tzinfo is not None
+    assert "_kernel_connections" in inspect.getsource(MappingKernelManager)
+    source = inspect.getsource(voila_kernel_manager)
+    assert "self._pools" in source and '"kernel_id"' in source
+
+
+def test_pooled_kernel_ids_reads_finished_tasks_only():
+    class Task:
+        def __init__(self, result=None, done=True, error=None):
+            self._r, self._d, self._e = result, done, error
+
+        def done(self):
+            return self._d
+
+        def cancelled(self):
+            return False
+
+        def exception(self):
+            return self._e
+
+        def result(self):
+            return self._r
+
+    class Manager:
+        _pools = {"a.ipynb": [Task({"kernel_id": "k1"}), Task(done=False)], "b.ipynb": [Task(error=RuntimeError())]}
+
+    assert compat.pooled_kernel_ids(Manager()) == {"k1"}
+    assert compat.pooled_kernel_ids(object()) == set()
