@@ -12,11 +12,12 @@ from __future__ import annotations
 from _timing import BUDGET_MS, run_note, time_cycle, timed, update_table
 
 MOVES = 20
-SCENARIO = {"scenario": "streaming", "horizon": "streaming", "draft_steps": "draft-refine",
+SCENARIO = {"scenario": "streaming", "horizon": "streaming", "drafter": "draft-refine", "draft_steps": "draft-refine",
             "t_renoise": "draft-refine", "refine_steps": "draft-refine", "rotation": "ou", "duration": "ou"}
 MOVES_BY_CONTROL = {
     "scenario": ["streaming", "draft-refine", "ou"],
     "horizon": [2, 4, 6, 8, 10, 3, 5, 7, 9],
+    "drafter": ["ddim", "ar"],
     "draft_steps": [1, 2, 3, 4],
     "t_renoise": [0.1, 0.3, 0.5, 0.7, 0.9, 0.2, 0.4, 0.6, 0.8],
     "refine_steps": [1, 2, 3, 4, 5, 6, 7, 8],
@@ -28,7 +29,7 @@ MOVES_BY_CONTROL = {
 def clear_caches():
     from widgets.lessons import diffusion_control as dc
 
-    for fn in (dc.streaming_rollout, dc.draft_refine, dc.ou_state, dc.ou_path, dc._reverse_matrices):
+    for fn in (dc.streaming_rollout, dc.draft_refine, dc.ou_state, dc.ou_path, dc._reverse_matrices, dc.ar_model):
         fn.cache_clear()
 
 

@@ -118,3 +118,43 @@ def test_refining_a_one_step_draft_brings_plans_onto_the_routes():
     draft, means = r["draft"], dc.routes().means
     coef = np.linalg.lstsq(means.T, draft.T, rcond=None)[0]
     assert np.abs(means.T @ coef - draft.T).max() < 0.05 and np.all(coef > -0.05)
+
+
+def test_entropy_production_parts_by_hand():
+    """A = [[1, -1], [1, 2]], D = I/2. Lyapunov by hand: Sigma = [[4/9, -1/18], [-1/18, 5/18]].
+    E[v v^T] = A Sigma A^T - (A + A^T)/2 + Sigma^-1 / 4, so the parts 2 E[v_i^2] are
+    2 * 5/6 - 2 + 15/13 = 32/39 (x1) and 2 * 4/3 - 4 + 24/13 = 20/39 (x2), adding up to 4/3."""
+    s = dc.ou_state(1.0, 100.0)
+    np.testing.assert_allclose(s["Sigma"], [[4 / 9, -1 / 18], [-1 / 18, 5 / 18]], atol=1e-12)
+    np.testing.assert_allclose(s["parts"], [32 / 39, 20 / 39], atol=1e-12)
+    assert s["parts"].sum() == pytest.approx(s["rate"])
+    np.testing.assert_allclose(dc.ou_state(0.0, 100.0)["parts"], 0.0, atol=1e-12)   # detailed balance
+    long = dc.ou_state(1.0, 1000.0)["parts_hat"]                 # the fitted score's parts approach them
+    np.testing.assert_allclose(long, [32 / 39, 20 / 39], atol=0.2)
+
+
+def test_autoregressive_draft_is_the_least_squares_fit_of_the_mixture_moments():
+    """The population least-squares AR(2) of the route mixture, from its exact mean and covariance:
+    m = mean of the centres, C = s^2 I + covariance of the centres; waypoint i on its parents P:
+    beta = C_PP^-1 C_Pi, intercept m_i - beta . m_P, residual variance C_ii - C_iP beta."""
+    mix = dc.routes()
+    mu, s2 = mix.means, mix.stds[0] ** 2
+    m = mu.mean(axis=0)
+    C = s2 * np.eye(len(m)) + (mu - m).T @ (mu - m) / len(mu)
+    model = dc.ar_model()
+    for i in range(len(m)):
+        P = list(range(max(0, i - 2), i))
+        beta = np.linalg.solve(C[np.ix_(P, P)], C[P, i]) if P else np.zeros(0)
+        np.testing.assert_allclose(model.coef_[i][:-1], beta, atol=0.05)
+        assert model.coef_[i][-1] == pytest.approx(m[i] - beta @ m[P], abs=0.01)
+        assert model.scale_[i] ** 2 == pytest.approx(C[i, i] - C[i, P] @ beta, rel=0.05)
+    drafts = model.sample(20_000, seed=2)                            # Gaussian: one mode, not three
+    np.testing.assert_allclose(drafts.mean(axis=0), m, atol=0.01)
+    np.testing.assert_allclose(np.diag(np.cov(drafts.T)), np.diag(C), rtol=0.1)
+
+
+def test_an_autoregressive_draft_costs_no_denoiser_call_and_refining_it_beats_sampling_from_noise():
+    r = dc.draft_refine(0, 0.3, 4, "ar")
+    assert r["draft_calls"] == 0 and r["calls"] == 4 and list(r["refine_calls"]) == list(range(1, 9))
+    assert r["refined_err"] < r["draft_err"] and r["refined_err"] < r["curve_dpm"][3]
+    assert r["refined_err"] < 1.5 * r["exact_err"]

@@ -34,6 +34,12 @@ def test_scenarios_and_sliders_redraw_in_place(lesson):
     assert len(data(lesson, "L4").x) == 0                   # slot unused in this scenario
     c["refine_steps"].value = 2
     assert "<td>3</td>" in lesson.readout.value              # 1 draft + 2 refine calls
+    c["drafter"].value = "ar"
+    assert c["draft_steps"].disabled and not c["refine_steps"].disabled
+    assert list(data(lesson, "R2").x) == list(np.arange(1, 9))      # the AR draft costs no call
+    assert "autoregressive" in data(lesson, "L0").name and "autoregressive draft" in lesson.readout.value
+    c["drafter"].value = "ddim"
+    assert not c["draft_steps"].disabled
     c["scenario"].value = "ou"
     assert lesson.figure.layout.xaxis2.type == "log"
     assert data(lesson, "R0").y[0] == pytest.approx(4 / 3)
@@ -41,11 +47,18 @@ def test_scenarios_and_sliders_redraw_in_place(lesson):
     assert data(lesson, "R0").y[0] == pytest.approx(0.0, abs=1e-12)
     c["duration"].value = 1000
     assert data(lesson, "R2").y[0] == pytest.approx(dc.ou_state(0.0, 1000.0)["rate_hat"])
+    c["rotation"].value = 1.0
+    assert f"{32 / 39:.3f} | {20 / 39:.3f}" in lesson.readout.value   # per-coordinate parts
 
 
 def test_tour_steps_show_what_they_say(lesson):
     lesson.tour.go(3)
     assert f"{lesson.result['refined_err']:.3f}" in lesson.tour.narration.value
+    lesson.tour.go(5)                                        # the autoregressive draft
+    assert lesson.values()["drafter"] == "ar" and lesson.result["draft_calls"] == 0
+    assert f"{lesson.result['refined_err']:.3f}" in lesson.tour.narration.value
+    lesson.tour.go(6)
+    assert f"{32 / 39:.3f}" in lesson.tour.narration.value
 
 
 def test_quiz_right_and_wrong_answers(lesson):

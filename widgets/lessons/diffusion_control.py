@@ -12,14 +12,17 @@ denoiser and the DDIM / DPM-Solver++ samplers are imported from the diffusion le
   action chunk is Gaussian (a smooth process around a reference) and each reverse step is the exact
   Gaussian conditional, so every buffer entry has the known noised marginal.
 * Diffusion Models as Optimizers for Efficient Planning in Offline RL (the Trajectory Diffuser):
-  draft a feasible trajectory cheaply, then let diffusion refine it. Here the draft is a few DDIM
-  steps, the refinement re-noises it to level t_r and solves back with DPM-Solver++(2M); the routes
-  are a Gaussian mixture with an exact denoiser.
+  draft a feasible trajectory cheaply, then let diffusion refine it. Here the draft is either a
+  fast autoregressive model (a linear-Gaussian AR(2) fitted to sampled plans, no denoiser call) or
+  a few DDIM steps; the refinement re-noises it to level t_r and solves back with
+  DPM-Solver++(2M); the routes are a Gaussian mixture with an exact denoiser.
 * Deep learning probability flows and entropy production rates in active matter (N. M. Boffi,
   E. Vanden-Eijnden, arXiv:2309.12991): the score of the stationary density gives the probability
   current v = f - D grad log p and the entropy production rate E[v^T D^-1 v]. Here the system is a
   2-D linear OU process dx = -A x dt + sqrt(2D) dW; its stationary covariance solves the Lyapunov
-  equation, and the "learned" score is the Gaussian one fitted to a simulated path.
+  equation, and the "learned" score is the Gaussian one fitted to a simulated path. With a
+  diagonal D the rate splits into one term per degree of freedom, E[v_i^2] / D_ii (the paper
+  splits it per particle, region and degree of freedom in the same way).
 """
 
 from __future__ import annotations
@@ -163,6 +166,42 @@ def route_error(x) -> float:
     return _route_target().distance(x)
 
 
+DRAFTERS = ("ddim", "ar")
+AR_ORDER, AR_TRAIN = 2, 20_000
+
+
+class AutoregressiveDraft:
+    """A fast draft model: each waypoint is a linear function of the ``order`` previous ones plus
+    Gaussian noise, fitted by least squares per waypoint (``coef_[i]``: weights then intercept,
+    ``scale_[i]``: residual sd). Sampling is one pass over the waypoints, no denoiser call."""
+
+    def __init__(self, order: int = AR_ORDER):
+        self.order = order
+
+    def fit(self, plans) -> "AutoregressiveDraft":
+        plans = np.asarray(plans, float)
+        self.coef_, self.scale_ = [], []
+        for i in range(plans.shape[1]):
+            X = np.column_stack([plans[:, max(0, i - self.order):i], np.ones(len(plans))])
+            coef, *_ = np.linalg.lstsq(X, plans[:, i], rcond=None)
+            self.coef_.append(coef)
+            self.scale_.append(float(np.std(plans[:, i] - X @ coef)))
+        return self
+
+    def sample(self, n: int, seed: int = 5) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        x = np.zeros((n, len(self.coef_)))
+        for i, (coef, scale) in enumerate(zip(self.coef_, self.scale_)):
+            past = x[:, max(0, i - self.order):i]
+            x[:, i] = past @ coef[:-1] + coef[-1] + scale * rng.standard_normal(n)
+        return x
+
+
+@lru_cache(maxsize=1)
+def ar_model() -> AutoregressiveDraft:
+    return AutoregressiveDraft().fit(routes().sample(AR_TRAIN, seed=11))
+
+
 def refine(draft, t_renoise, n_steps, mixture, seed=1):
     """Re-noise a draft to level t_renoise (x = alpha x0 + sigma eps) and solve the probability-flow
     ODE back to the data with DPM-Solver++(2M) in n_steps denoiser calls."""
@@ -182,21 +221,24 @@ def full_sampling_curves():
                                    for k in NFES])}
 
 
-@lru_cache(maxsize=64)
-def draft_refine(draft_steps: int, t_renoise: float, refine_steps: int):
-    """Draft (DDIM, few steps) then refine; plus the quality-vs-calls curves of both samplers."""
+@lru_cache(maxsize=128)
+def draft_refine(draft_steps: int, t_renoise: float, refine_steps: int, drafter: str = "ddim"):
+    """Draft (DDIM with ``draft_steps`` calls, or the autoregressive model with none) then refine;
+    plus the quality-vs-calls curves of both samplers from pure noise."""
     mix = routes()
-    noise = dm.noise_bank(SAMPLES, dim=ROUTE_POINTS)
-    den = dm._denoiser(mix)
-    draft = dm.ddim(den, noise, dm.time_steps(draft_steps))
+    if drafter == "ar":
+        draft, draft_calls = ar_model().sample(SAMPLES), 0
+    else:
+        noise = dm.noise_bank(SAMPLES, dim=ROUTE_POINTS)
+        draft, draft_calls = dm.ddim(dm._denoiser(mix), noise, dm.time_steps(draft_steps)), draft_steps
     refined = refine(draft, t_renoise, refine_steps, mix)
     ks = np.arange(1, 9)
     curve_refine = [route_error(refine(draft, t_renoise, k, mix)) for k in ks]
     return {"draft": draft, "refined": refined, "draft_err": route_error(draft),
             "refined_err": route_error(refined), "exact_err": route_error(mix.sample(SAMPLES, seed=3)),
-            **full_sampling_curves(),
-            "refine_calls": draft_steps + ks, "curve_refine": np.array(curve_refine),
-            "calls": draft_steps + refine_steps}
+            **full_sampling_curves(), "draft_calls": draft_calls,
+            "refine_calls": draft_calls + ks, "curve_refine": np.array(curve_refine),
+            "calls": draft_calls + refine_steps}
 
 
 # ------------------------------------------------------------------ 3. OU: current and entropy
@@ -225,6 +267,12 @@ def entropy_production(A, D, Sigma) -> tuple[np.ndarray, float]:
     """
     M = -A + D @ np.linalg.inv(Sigma)
     return M, float(np.trace(M.T @ np.linalg.solve(D, M) @ Sigma))
+
+
+def entropy_production_parts(M, D, Sigma) -> np.ndarray:
+    """The rate's share of each degree of freedom for a diagonal D: E_p[v_i^2] / D_ii, with
+    E[v v^T] = M Sigma M^T; they add up to the rate of ``entropy_production``."""
+    return np.diag(M @ Sigma @ M.T) / np.diag(D)
 
 
 @lru_cache(maxsize=64)
@@ -257,4 +305,6 @@ def ou_state(rotation: float, duration: float):
     Sigma_hat = path.T @ path / len(path)
     M_hat, rate_hat = entropy_production(A, D, Sigma_hat)
     return {"A": A, "D": D, "Sigma": Sigma, "M": M, "rate": rate, "path": path,
-            "Sigma_hat": Sigma_hat, "M_hat": M_hat, "rate_hat": rate_hat}
+            "Sigma_hat": Sigma_hat, "M_hat": M_hat, "rate_hat": rate_hat,
+            "parts": entropy_production_parts(M, D, Sigma),
+            "parts_hat": entropy_production_parts(M_hat, D, Sigma_hat)}

@@ -99,7 +99,8 @@ class DiffusionControlDisplay(LessonDisplay):
         r, mix = self.result, dc.routes()
         w = np.linspace(0, 1, dc.ROUTE_POINTS)
         plan = lambda p: polylines(np.stack([np.broadcast_to(w, p.shape), p], -1))
-        assign(s["L"][0], **_line("drafts", *plan(r["draft"][:SHOWN_PLANS]), GREY, width=0.8))
+        name = "drafts (autoregressive)" if self.values["drafter"] == "ar" else "drafts (DDIM)"
+        assign(s["L"][0], **_line(name, *plan(r["draft"][:SHOWN_PLANS]), GREY, width=0.8))
         assign(s["L"][1], **_line("refined plans", *plan(r["refined"][:SHOWN_PLANS]), GREEN, width=0.8))
         assign(s["L"][2], **_line("route centres", *plan(mix.means), "black", "dash"))
         nfe = np.array(dc.NFES)
@@ -138,14 +139,17 @@ class DiffusionControlDisplay(LessonDisplay):
             return table(["policy", "denoiser calls per action", "steps after the jump to reach 0.9"], rows)
         if v["scenario"] == "draft-refine":
             same = r["curve_dpm"][r["calls"] - 1]
-            rows = [["draft", v["draft_steps"], f"{r['draft_err']:.3f}"],
+            drafter = "autoregressive draft" if v["drafter"] == "ar" else "DDIM draft"
+            rows = [[drafter, r["draft_calls"], f"{r['draft_err']:.3f}"],
                     ["draft + refine", r["calls"], f"{r['refined_err']:.3f}"],
                     ["DPM-Solver++(2M), same calls", r["calls"], f"{same:.3f}"],
                     ["exact samples", "–", f"{r['exact_err']:.3f}"]]
             return table(["plans", "denoiser calls", "sliced W2"], rows)
         return table(["", "closed form", "from the path"],
                      [["Σ", np.array2string(r["Sigma"], precision=3), np.array2string(r["Sigma_hat"], precision=3)],
-                      ["entropy production", f"{r['rate']:.3f}", f"{r['rate_hat']:.3f}"]])
+                      ["entropy production", f"{r['rate']:.3f}", f"{r['rate_hat']:.3f}"],
+                      ["… from x₁ | from x₂: E[vᵢ²] / Dᵢᵢ", f"{r['parts'][0]:.3f} | {r['parts'][1]:.3f}",
+                       f"{r['parts_hat'][0]:.3f} | {r['parts_hat'][1]:.3f}"]])
 
 
 class DiffusionControlLesson(Lesson):
@@ -155,25 +159,29 @@ class DiffusionControlLesson(Lesson):
         "scenario": Choice([("1. streaming action buffer", "streaming"), ("2. draft, then refine", "draft-refine"),
                             ("3. probability current (OU)", "ou")], "streaming", "scenario", width="360px"),
         "horizon": Slider(2, 10, 1, 6, "buffer length H", integer=True),
+        "drafter": Choice([("DDIM (the diffusion model)", "ddim"), ("autoregressive model", "ar")], "ddim",
+                          "draft by", width="330px"),
         "draft_steps": Slider(1, 4, 1, 1, "draft steps", integer=True),
         "t_renoise": Slider(0.1, 0.9, 0.1, 0.5, "re-noise level t_r", fmt=".1f"),
         "refine_steps": Slider(1, 8, 1, 4, "refine steps", integer=True),
         "rotation": Slider(-3.0, 3.0, 0.25, 1.0, "rotation ω", fmt=".2f"),
         "duration": Pick(list(DURATIONS), 100, "path length T"),
     }
-    COLUMNS = {"Scenario": ["scenario", "horizon"], "Draft, then refine": ["draft_steps", "t_renoise", "refine_steps"],
+    COLUMNS = {"Scenario": ["scenario", "horizon"], "Draft, then refine": ["drafter", "draft_steps", "t_renoise", "refine_steps"],
                "Ornstein–Uhlenbeck": ["rotation", "duration"]}
     Display = DiffusionControlDisplay
 
-    def compute(self, scenario, horizon, draft_steps, t_renoise, refine_steps, rotation, duration):
+    def compute(self, scenario, horizon, drafter, draft_steps, t_renoise, refine_steps, rotation, duration):
         if scenario == "streaming":
             return dc.streaming_rollout(int(horizon))
         if scenario == "draft-refine":
-            return dc.draft_refine(int(draft_steps), round(float(t_renoise), 3), int(refine_steps))
+            steps = 0 if drafter == "ar" else int(draft_steps)     # one cache entry per AR setting
+            return dc.draft_refine(steps, round(float(t_renoise), 3), int(refine_steps), drafter)
         return dc.ou_state(float(rotation), float(duration))
 
     def update_controls(self, values) -> None:
-        active = {"streaming": {"horizon"}, "draft-refine": {"draft_steps", "t_renoise", "refine_steps"},
+        active = {"streaming": {"horizon"}, "draft-refine": {"drafter", "t_renoise", "refine_steps"}
+                  | ({"draft_steps"} if values["drafter"] == "ddim" else set()),
                   "ou": {"rotation", "duration"}}[values["scenario"]]
         for name, control in self.controls.items():
             control.disabled = name != "scenario" and name not in active
@@ -181,10 +189,14 @@ class DiffusionControlLesson(Lesson):
     def facts(self) -> dict:
         s6 = dc.streaming_rollout(6)
         d = dc.draft_refine(1, 0.5, 4)
+        ar = dc.draft_refine(0, 0.3, 4, "ar")
+        ou = dc.ou_state(1.0, 100.0)
         return {"lag_stream": steps_to_reach(s6["actions"].mean(0)), "lag_scratch": steps_to_reach(s6["scratch"].mean(0)),
                 "draft_err": d["draft_err"], "refined_err": d["refined_err"], "exact_err": d["exact_err"],
                 "dpm5": d["curve_dpm"][4], "ddim5": d["curve_ddim"][4],
-                "rate1": dc.ou_state(1.0, 100.0)["rate"], "rate2": dc.ou_state(2.0, 100.0)["rate"],
+                "ar_draft_err": ar["draft_err"], "ar_refined_err": ar["refined_err"],
+                "dpm4": d["curve_dpm"][3], "part1": ou["parts"][0], "part2": ou["parts"][1],
+                "rate1": ou["rate"], "rate2": dc.ou_state(2.0, 100.0)["rate"],
                 "eq_short": dc.ou_state(0.0, 10.0)["rate_hat"], "eq_long": dc.ou_state(0.0, 1000.0)["rate_hat"]}
 
 
