@@ -29,7 +29,7 @@ MOVES_BY_CONTROL = {
     "groups": [1, 6, 12, 24, 48],
 }
 FEEDS = {"k": ["coverage_stream"], "eps": ["coverage_stream"], "deletions": ["coverage_stream"],
-         "horizon": ["path_plans", "best_walk"], "values": ["cascade_curves"], "samples": ["grouping_curves"]}
+         "horizon": ["path_plans", "best_walk", "subpo_walk"], "values": ["cascade_curves"], "samples": ["grouping_curves"]}
 
 
 def clear_caches(control):

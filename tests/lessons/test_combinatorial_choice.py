@@ -200,3 +200,54 @@ def test_grouping_curve_bias_variance_trade_off():
     assert few["bias2"][-1] == pytest.approx(0) and few["var"][0] == pytest.approx(1 / 48)
     assert few["best"] < many["best"]
     np.testing.assert_allclose(few["simulated"], few["total"][few["shown"] - 1], rtol=0.2)
+
+
+# ----------------------------------------------------------------------------- SubPO
+def exact_objective(theta, moves=((0, 1), (1, 0), (0, -1), (-1, 0))):
+    """E[distinct weight seen] under the time-indexed softmax policy, by enumerating all 4^H walks
+    with plain Python sets (no code under test but the world's weights and start)."""
+    weight, _, _, start = cc.path_world()
+    H = theta.shape[0]
+    total = 0.0
+    for seq in itertools.product(range(4), repeat=H):
+        cells = walk_by_hand(start, [moves[a] for a in seq])
+        prob = 1.0
+        for t, a in enumerate(seq):
+            r, c = cells[t]
+            logits = theta[t, r * 7 + c]
+            prob *= np.exp(logits[a] - logits.max()) / np.exp(logits - logits.max()).sum()
+        total += prob * sum(weight[r * 7 + c] for r, c in seen(cells))
+    return total
+
+
+def test_subpo_gradient_estimates_the_gradient_of_the_submodular_objective():
+    """Averaged over many walks, SubPO's marginal-gain policy gradient equals the finite-difference
+    gradient of the exactly enumerated expected submodular value (H = 2, a random policy)."""
+    H = 2
+    weight, _, _, start = cc.path_world()
+    theta = np.random.default_rng(0).normal(0, 1.0, (H, weight.size, 4))
+    roll = cc.subpo_rollouts(theta, np.random.default_rng(1), 400_000)
+    est = cc.subpo_gradient(theta, roll)
+    # the cells a 2-move walk can stand on before a move: the start (t=0) and its neighbours (t=1)
+    r0, c0 = divmod(start, 7)
+    for t, cells in ((0, [start]), (1, [start + 1, start + 7, start - 1])):
+        for cell in cells:
+            for a in range(4):
+                e = np.zeros_like(theta)
+                e[t, cell, a] = 1e-5
+                fd = (exact_objective(theta + e) - exact_objective(theta - e)) / 2e-5
+                assert est[t, cell, a] == pytest.approx(fd, abs=0.03 + 0.03 * abs(fd))
+    # the marginal gains of each walk add up to its value minus what the start already sees
+    at_start = sum(weight[r * 7 + c] for r, c in seen([divmod(start, 7)]))
+    assert roll["gains"].sum(axis=0).mean() + at_start == pytest.approx(exact_objective(theta), rel=0.01)
+
+
+def test_trained_subpo_beats_the_additive_walk_and_learns():
+    weight, sensed, _, start = cc.path_world()
+    for H in (4, 6, 8):
+        plans = cc.path_plans(H)
+        run = cc.subpo_walk(H)
+        value = sum(weight[r * 7 + c] for r, c in seen([divmod(x, 7) for x in run["walk"]]))
+        assert plans["values"]["subpo"] == pytest.approx(value)
+        assert value >= plans["values"]["additive"] and value <= plans["values"]["optimum"] + 1e-9
+        assert run["curve"][-5:].mean() > run["curve"][0] + 5                # it learned

@@ -18,7 +18,7 @@ def ys(lesson, key):
 
 def test_default_view(lesson):
     assert isinstance(lesson, CombinatorialChoiceLesson)
-    assert len(lesson.figure.data) == 26
+    assert len(lesson.figure.data) == 27
     opt, greedy, kept = ys(lesson, "opt"), ys(lesson, "greedy value"), ys(lesson, "kept value")
     assert len(opt) == 100 and np.all(greedy >= (1 - 1 / np.e) * opt) and np.all(kept >= opt / 3 - 1e-9)
     assert ys(lesson, "kept calls")[-1] < ys(lesson, "greedy calls")[-1]
@@ -63,7 +63,11 @@ def test_tour_steps_show_what_they_say(lesson):
     assert f"{walk['values']['optimum']:.1f}" in lesson.tour.narration.value
     additive = walk["additive"]
     assert len(set(additive[3:])) == 2          # it shuttles between two cells
-    lesson.tour.go(6)
+    lesson.tour.go(5)
+    assert f"{walk['values']['subpo']:.1f}" in lesson.tour.narration.value
+    assert lesson.trace("walk subpo").name.endswith(f"{walk['values']['subpo']:.1f}")
+    assert "SubPO trained" in lesson.readout.value
+    lesson.tour.go(7)
     assert f"{ys(lesson, 'cascade BestPerm')[2]:.3f}" in lesson.tour.narration.value
 
 

@@ -240,10 +240,80 @@ def path_plans(horizon: int) -> dict:
         gains = mask_weight(sensed[nxt] & ~seen, weight)
         greedy_walk.append(int(nxt[int(np.argmax(gains))]))
         seen |= sensed[greedy_walk[-1]]
+    sub = subpo_walk(horizon)
     return dict(weight=weight, start=start, size=int(np.sqrt(weight.size)),
-                additive=additive, greedy=greedy_walk, optimum=best_walk(horizon),
+                additive=additive, greedy=greedy_walk, optimum=best_walk(horizon), subpo=sub["walk"],
+                subpo_curve=sub["curve"],
                 values={name: walk_value(w, weight, sensed) for name, w in
-                        (("additive", additive), ("greedy", greedy_walk), ("optimum", best_walk(horizon)))})
+                        (("additive", additive), ("greedy", greedy_walk), ("optimum", best_walk(horizon)),
+                         ("subpo", sub["walk"]))})
+
+
+SUBPO_ITERS, SUBPO_BATCH, SUBPO_LR = 40, 32, 2.0
+
+
+@lru_cache(maxsize=2)
+def _sensed_sets():
+    """Each cell's sensed cells as a boolean row (the bitmasks unpacked, for batches of walks)."""
+    weight, sensed, _, _ = path_world()
+    return ((sensed[:, None] >> np.arange(weight.size, dtype=np.uint64)) & np.uint64(1)).astype(bool)
+
+
+def subpo_rollouts(theta, rng, batch: int) -> dict:
+    """``batch`` walks under the softmax policy π_t(a | cell) ∝ exp θ[t, cell, a] (time-indexed,
+    Markovian), with each step's *marginal gain*: the weight of the cells it sees for the first time."""
+    weight, _, step, start = path_world()
+    S = _sensed_sets()
+    horizon = theta.shape[0]
+    cell, seen = np.full(batch, start), np.tile(S[start], (batch, 1))
+    cells, acts, gains, probs = [], [], [], []
+    u = rng.random((horizon, batch, 1))
+    for t in range(horizon):
+        logits = theta[t, cell]
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        a = np.minimum((u[t] > np.cumsum(p, axis=1)).sum(axis=1), 3)
+        nxt = step[cell, a]
+        new = S[nxt] & ~seen
+        cells.append(cell), acts.append(a), gains.append(new @ weight), probs.append(p)
+        seen |= new
+        cell = nxt
+    return {"cells": cells, "acts": acts, "gains": np.array(gains).reshape(horizon, batch), "probs": probs}
+
+
+def subpo_gradient(theta, roll) -> np.ndarray:
+    """SubPO's policy-gradient estimate: Σ_t ∇log π_t(a_t | s_t) · (marginal gains from t on, minus
+    their batch mean as a baseline). The marginal gains of one walk add up to its submodular value,
+    and a gain at step j depends only on the walk up to j, so this estimates ∇ E[F(walk)]."""
+    n = theta.shape[1]
+    to_go = np.cumsum(roll["gains"][::-1], axis=0)[::-1]
+    grad = np.zeros_like(theta)
+    for t in range(theta.shape[0]):
+        adv = to_go[t] - to_go[t].mean()
+        g = -roll["probs"][t] * adv[:, None]
+        g[np.arange(adv.size), roll["acts"][t]] += adv
+        grad[t] = np.stack([np.bincount(roll["cells"][t], weights=g[:, k], minlength=n) for k in range(4)], axis=1)
+    return grad / roll["gains"].shape[1]
+
+
+@lru_cache(maxsize=16)
+def subpo_walk(horizon: int, iters: int = SUBPO_ITERS, batch: int = SUBPO_BATCH, lr: float = SUBPO_LR,
+               seed: int = 0) -> dict:
+    """Train SubPO (Prajapat et al.) on the walk: policy-gradient ascent with marginal gains as the
+    rewards, from the uniform policy. Returns the learning curve (mean value of each batch) and the
+    trained policy's most likely walk."""
+    weight, sensed, step, start = path_world()
+    rng = np.random.default_rng(seed)
+    theta = np.zeros((horizon, weight.size, 4))
+    curve = []
+    for _ in range(iters):
+        roll = subpo_rollouts(theta, rng, batch)
+        curve.append(float(roll["gains"].sum(axis=0).mean()))
+        theta += lr * subpo_gradient(theta, roll)
+    walk = [start]
+    for t in range(horizon):
+        walk.append(int(step[walk[-1], int(np.argmax(theta[t, walk[-1]]))]))
+    return {"walk": walk, "curve": np.array(curve), "theta": theta}
 
 
 @lru_cache(maxsize=16)

@@ -14,7 +14,7 @@ from . import combinatorial_choice as cc
 from .base import Lesson, LessonDisplay, add, assign, polylines, table, trace
 from .controls import Choice, Pick, Slider
 
-GREEDY, KEPT, OPT, ADD = "#2463a6", "#e67e22", "black", "#8e44ad"
+GREEDY, KEPT, OPT, ADD, SUBPO = "#2463a6", "#e67e22", "black", "#8e44ad", "#16a085"
 RADIUS, EVENTS = 0.17, 100
 RING = np.exp(1j * np.linspace(0, 2 * np.pi, 25))
 WALKS = [("additive", "best for the additive reward", ADD, -0.12), ("greedy", "greedy marginal gain", GREEDY, 0.0),
@@ -77,6 +77,9 @@ class CombinatorialChoiceDisplay(LessonDisplay):
                                          marker=dict(symbol="diamond-open", size=8, color="black")), 2, 3)
         add(fig, "group now", go.Scatter(x=[], y=[], mode="markers", showlegend=False,
                                          marker=dict(size=10, color="black")), 2, 3)
+        add(fig, "walk subpo", go.Scatter(x=[], y=[], mode="lines+markers", name="SubPO (trained policy)",
+                                          line=dict(color=SUBPO, width=2, dash="dash"),
+                                          marker=dict(size=6, symbol="diamond")), 2, 1)
         fig.update_layout(template="plotly_white", width=1100, height=760, margin=dict(l=50, r=20, t=40, b=40),
                           legend=dict(orientation="h", y=-0.08, x=0, font=dict(size=11)))
         fig.update_xaxes(range=[0, 1], showticklabels=False, row=1, col=1)
@@ -116,6 +119,10 @@ class CombinatorialChoiceDisplay(LessonDisplay):
             assign(trace(fig, f"walk {key}"), x=cols + shift, y=rows + shift,
                    name=f"{label}: {w['values'][key]:.1f}")
 
+        rows, cols = np.divmod(np.array(w["subpo"]), w["size"])
+        assign(trace(fig, "walk subpo"), x=cols + 0.06, y=rows + 0.06,
+               name=f"SubPO (trained policy): {w['values']['subpo']:.1f}")
+
         c, length = r["cascade"], v["length"]
         for key, _, _ in CASCADE:
             assign(trace(fig, f"cascade {key}"), x=c["lengths"], y=c["curves"][key])
@@ -137,10 +144,22 @@ class CombinatorialChoiceDisplay(LessonDisplay):
         rows = [["sensors", f"event {v['t']}: {row['kind']} sensor {row['element'] + 1}; pool {len(row['live'])}; "
                  f"OPT {row['opt']}, greedy {row['greedy']} ({row['greedy_calls']} calls so far), "
                  f"kept {row['kept']} ({row['kept_calls']} calls so far)"],
+                ["walk", walk_row(r["walk"], v["horizon"])],
                 ["cascade", f"BestPerm shows {order}: expected reward {c['curves']['BestPerm'][v['length'] - 1]:.3f}"],
                 ["grouping", f"{G} groups: bias² {g['bias2'][G - 1]:.3f} + variance {g['var'][G - 1]:.3f} = "
                  f"{g['total'][G - 1]:.3f}; best {g['best']} groups ({g['total'][g['best'] - 1]:.3f})"]]
         return f"<div class='kit-readout'>{table(['', 'now'], rows)}</div>"
+
+
+def walk_row(w, horizon) -> str:
+    values = w["values"]
+    text = (f"{horizon} moves: additive-reward walk {values['additive']:.1f}, greedy {values['greedy']:.1f}, "
+            f"SubPO {values['subpo']:.1f}, optimum {values['optimum']:.1f}")
+    if horizon:
+        curve = w["subpo_curve"]
+        text += (f"; SubPO trained {len(curve)} rounds of {cc.SUBPO_BATCH} sampled walks, mean value per "
+                 f"batch {curve[0]:.1f} → {curve[-1]:.1f} (the start's own view not counted)")
+    return text
 
 
 class CombinatorialChoiceLesson(Lesson):
@@ -172,12 +191,16 @@ class CombinatorialChoiceLesson(Lesson):
 
     def facts(self) -> dict:
         s, adv, w = cc.coverage_stream(3, 0.5, False), cc.coverage_stream(3, 0.5, True), cc.path_plans(8)
+        w6 = cc.path_plans(6)
         c = cc.cascade_curves("varied")["curves"]
         return {"greedy_calls": s["greedy_calls"][-1], "kept_calls": s["kept_calls"][-1],
                 "adv_calls": adv["kept_calls"][-1], "adv_greedy_calls": adv["greedy_calls"][-1],
                 "greedy_ratio": float(np.min(s["greedy"] / s["opt"])), "kept_ratio": float(np.min(s["kept"] / s["opt"])),
                 "walk_add": w["values"]["additive"], "walk_greedy": w["values"]["greedy"],
-                "walk_opt": w["values"]["optimum"], "casc_best": c["BestPerm"][2], "casc_pw": c["by p·w"][2],
+                "walk_opt": w["values"]["optimum"], "walk_subpo": w["values"]["subpo"],
+                "subpo_rounds": cc.SUBPO_ITERS, "subpo_batch": cc.SUBPO_BATCH,
+                "walk6_subpo": w6["values"]["subpo"], "walk6_greedy": w6["values"]["greedy"],
+                "walk6_opt": w6["values"]["optimum"], "casc_best": c["BestPerm"][2], "casc_pw": c["by p·w"][2],
                 "casc_p": c["by attraction p"][2], "best_g1": cc.grouping_curves(1)["best"],
                 "best_g64": cc.grouping_curves(64)["best"], "click3": cc.cascade_value([0.5, 0.4, 0.2], [1, 1, 1])}
 
