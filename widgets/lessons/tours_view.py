@@ -21,6 +21,10 @@ PALETTE = np.array(["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c5
                     "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31"])
 
 
+CLUSTER_SCALE = [[f, str(c)] for i, c in enumerate(PALETTE) for f in (i / len(PALETTE), (i + 1) / len(PALETTE))]
+CLUSTER_SCALE[-1][0] = 1.0
+
+
 def _segments(xy, pairs):
     return polylines([[xy[a], xy[b]] for a, b in pairs]) if len(pairs) else ([], [])
 
@@ -69,7 +73,8 @@ class ToursDisplay(LessonDisplay):
         add(fig, "gridedges", go.Scatter(x=[], y=[], mode="lines", showlegend=False, hoverinfo="skip",
                                          line=dict(color="#dddddd", width=1)), 2, 2)
         add(fig, "vertices", go.Scattergl(x=[], y=[], mode="markers", showlegend=False,
-                                          marker=dict(size=7, color=[])), 2, 2)
+                                          marker=dict(size=7, color=[], cmin=0, cmax=len(PALETTE) - 1,
+                                                      colorscale=CLUSTER_SCALE)), 2, 2)
         add(fig, "path", go.Scatter(x=[], y=[], mode="lines", name="exact shortest path (Dijkstra)",
                                     line=dict(color="black", width=3)), 2, 2)
         add(fig, "route", go.Scatter(x=[], y=[], mode="lines", name="oracle's route via cluster centres",
@@ -127,11 +132,12 @@ class ToursDisplay(LessonDisplay):
             assign(edges, **dict(zip("xy", _segments(g["xy"], list(zip(*g["edges"]))))))
         vx = trace(fig, "vertices")
         assign(vx, x=gx, y=gy)
-        vx.marker.color = PALETTE[qp["label"] % len(PALETTE)]
+        vx.marker.color = qp["label"] % len(PALETTE)
         assign(trace(fig, "path"), x=gx[qp["path"]], y=gy[qp["path"]])
         assign(trace(fig, "route"), x=gx[qp["route"]], y=gy[qp["route"]])
         assign(trace(fig, "ends"), x=gx[[qp["u"], qp["v"]]], y=gy[[qp["u"], qp["v"]]])
-        set_title(fig, 3, f"scale {qp['scale']:.1f}: {qp['n_clusters']} clusters; the path meets {qp['clusters_met']}")
+        set_title(fig, 3, f"scale {qp['scale']:.1f}: {qp['n_clusters']} clusters; shortest path meets "
+                          f"{qp['clusters_met']}, a (1+ε)-short one {qp['fewest']}")
 
     def readout(self) -> str:
         r, v = self.result, self.values
