@@ -23,13 +23,13 @@ MOVES_BY_CONTROL = {
     "deletions": ["random", "kept"],
     "t": [0, 25, 50, 75, 99],
     "horizon": [8, 7, 6, 5, 4],
-    "values": ["equal", "varied"],
+    "values": ["equal", "varied", "states"],
     "length": [1, 3, 5, 7],
     "samples": [1, 4, 16, 64],
     "groups": [1, 6, 12, 24, 48],
 }
 FEEDS = {"k": ["coverage_stream"], "eps": ["coverage_stream"], "deletions": ["coverage_stream"],
-         "horizon": ["path_plans", "best_walk", "subpo_walk"], "values": ["cascade_curves"], "samples": ["grouping_curves"]}
+         "horizon": ["path_plans", "best_walk", "subpo_walk"], "values": ["cascade_curves", "cascade_plan"], "samples": ["grouping_curves"]}
 
 
 def clear_caches(control):

@@ -251,3 +251,65 @@ def test_trained_subpo_beats_the_additive_walk_and_learns():
         assert plans["values"]["subpo"] == pytest.approx(value)
         assert value >= plans["values"]["additive"] and value <= plans["values"]["optimum"] + 1e-9
         assert run["curve"][-5:].mean() > run["curve"][0] + 5                # it learned
+
+
+# ----------------------------------------------------------------------------- cascading RL with user states
+def session_optimum_by_hand(length):
+    """Value iteration over a SESSION-step session, trying every ordered list of at most ``length``
+    items in every state (plain Python): the user clicks the first attractive item, gets its reward
+    and moves to its next state; no click leaves the user in the no-click state."""
+    P, r, nxt = cc.cascade_mdp()
+    S, n = P.shape
+    V = [0.0] * S
+    for _ in range(cc.SESSION):
+        new = []
+        for s in range(S):
+            best = V[cc.NO_CLICK]                                      # the empty list
+            for m in range(1, length + 1):
+                for lst in itertools.permutations(range(n), m):
+                    value, none = 0.0, 1.0
+                    for i in lst:
+                        value += none * P[s, i] * (r[s, i] + V[nxt[s, i]])
+                        none *= 1 - P[s, i]
+                    best = max(best, value + none * V[cc.NO_CLICK])
+            new.append(best)
+        V = new
+    return V
+
+
+def simulate_session(plan, episodes=60_000, seed=0):
+    """Monte Carlo: users following the cascade model through the session under ``plan``."""
+    P, r, nxt = cc.cascade_mdp()
+    rng = np.random.default_rng(seed)
+    total = 0.0
+    for _ in range(episodes):
+        s = cc.START_STATE
+        for lists in plan:
+            nxt_s = cc.NO_CLICK
+            for i in lists[s]:
+                if rng.random() < P[s, i]:
+                    total += r[s, i]
+                    nxt_s = nxt[s, i]
+                    break
+            s = nxt_s
+    return total / episodes
+
+
+@pytest.mark.parametrize("length", [1, 2, 3])
+def test_bestperm_value_iteration_is_the_session_optimum(length):
+    c = cc.cascade_curves("states")
+    optimum = session_optimum_by_hand(length)[cc.START_STATE]
+    assert c["curves"]["BestPerm"][length - 1] == pytest.approx(optimum, rel=1e-12)
+    assert c["curves"]["exhaustive optimum"][length - 1] == pytest.approx(optimum, rel=1e-12)
+    assert c["curves"]["by p·w"][length - 1] <= optimum + 1e-12
+    assert c["curves"]["by attraction p"][length - 1] <= optimum + 1e-12
+
+
+def test_session_values_match_a_simulation_and_planning_prefers_engaging_items():
+    plan, V = cc.cascade_plan(3)
+    myopic_plan, V_myopic = cc.cascade_plan(3, myopic=True)
+    assert simulate_session(plan) == pytest.approx(V[cc.START_STATE], abs=0.02)
+    assert simulate_session(myopic_plan, seed=1) == pytest.approx(V_myopic[cc.START_STATE], abs=0.02)
+    assert V[cc.START_STATE] > V_myopic[cc.START_STATE] * 1.1                # looking ahead pays
+    first, myopic_first = plan[0][cc.START_STATE], myopic_plan[0][cc.START_STATE]
+    assert cc.ITEM_KINDS[first[0]] == "quality" and cc.ITEM_KINDS[myopic_first[0]] == "clickbait"

@@ -77,3 +77,16 @@ def test_quiz_right_and_wrong_answers(lesson):
     assert q2.submit("more groups") and not q2.submit("fewer groups")
     assert q3.submit("it goes to the richest spot and shuttles there")
     assert not q3.submit("it keeps exploring new cells")
+
+
+def test_user_states_relabel_the_cascade_and_the_readout_compares_with_myopic(lesson):
+    lesson.controls["values"].value = "states"
+    assert lesson.trace("cascade BestPerm").name.startswith("BestPerm with next-state values")
+    assert "quality" in lesson.readout.value and "clickbait" in lesson.readout.value
+    best, myopic = ys(lesson, "cascade BestPerm"), ys(lesson, "cascade by p·w")
+    assert np.all(best >= myopic - 1e-12) and best[2] > myopic[2]
+    lesson.tour.go(8)
+    assert lesson.controls["values"].value == "states"
+    assert f"{best[2]:.3f}" in lesson.tour.narration.value and f"{myopic[2]:.3f}" in lesson.tour.narration.value
+    lesson.controls["values"].value = "varied"
+    assert lesson.trace("cascade BestPerm").name == "list BestPerm"

@@ -391,10 +391,103 @@ def cascade_items(values: str, n=7, seed=4):
     return p, w
 
 
+# Cascading RL with user states: a click moves the user to a new state, so an item's worth is its
+# reward plus what the next state is worth. Three states (attraction scaled down when "bored", up
+# when "engaged"); "quality" items pay less now but engage the user, "clickbait" pays more and bores.
+USER_STATES = ("bored", "neutral", "engaged")
+SESSION, START_STATE, NO_CLICK = 4, 1, 1        # steps per session; start and no-click state: neutral
+ITEM_KINDS = ("quality",) * 3 + ("plain",) * 2 + ("clickbait",) * 2
+
+
+@lru_cache(maxsize=1)
+def cascade_mdp():
+    """Attraction p[s, i], reward r[s, i] and next state nxt[s, i] of a click on item i in state s."""
+    base = np.array([0.3, 0.25, 0.2, 0.35, 0.3, 0.45, 0.4])
+    p = np.round(np.clip(np.outer([0.1, 1.0, 2.5], base), 0.0, 0.95), 3)
+    r = np.tile([0.5, 0.5, 0.5, 0.6, 0.6, 0.8, 0.8], (3, 1))
+    nxt = np.tile([2, 2, 2, 1, 1, 0, 0], (3, 1))
+    return p, r, nxt
+
+
+def cascade_backup(p, r, nxt, V_next, lists=None, length=3, myopic=False):
+    """One Bellman step of cascading RL for every state: the worth of clicking item i in state s is
+    w = r + V(next state) − V(no-click state); the value is V(no-click) + cascade_value of the list.
+    With ``lists`` given, evaluate those lists; else choose them by BestPerm (on the immediate
+    rewards alone when ``myopic``). Returns values (S,) and lists."""
+    V, chosen = np.empty(len(p)), []
+    for s in range(len(p)):
+        w = r[s] + V_next[nxt[s]] - V_next[NO_CLICK]
+        L = lists[s] if lists is not None else best_list(p[s], r[s] if myopic else w, length)
+        V[s] = V_next[NO_CLICK] + (cascade_value(p[s][L], w[L]) if len(L) else 0.0)
+        chosen.append(list(L))
+    return V, chosen
+
+
+EXHAUSTIVE_STATES = 4                       # lists up to this long are also checked by trying them all
+
+
+@lru_cache(maxsize=32)
+def cascade_plan(length: int, myopic: bool = False):
+    """Value iteration over the session with BestPerm as the oracle at every (step, state) (the
+    planning core of CascadingVI); ``myopic`` picks lists by immediate reward only. Returns the
+    lists per step (first step first) and their exact values from each state."""
+    P, r, nxt = cascade_mdp()
+    V, plan = np.zeros(len(P)), []
+    for _ in range(SESSION):                           # the value uses the true worths even when
+        V, lists = cascade_backup(P, r, nxt, V, length=length, myopic=myopic)   # lists ignore them
+        plan.insert(0, lists)
+    return plan, V
+
+
+def cascade_states_curves() -> dict:
+    """The ``states`` variant of ``cascade_curves``: the session's value from the start state against
+    the list length, for lists by attraction, BestPerm on immediate rewards, BestPerm with
+    successor values, and value iteration over every ordered list (exhaustive)."""
+    P, r, nxt = cascade_mdp()
+    n = P.shape[1]
+    lengths = np.arange(1, n + 1)
+    curves = {"by attraction p": [], "by p·w": [], "BestPerm": [], "exhaustive optimum": []}
+    for l in lengths:
+        top = [list(np.argsort(-P[s], kind="stable")[:l]) for s in range(len(P))]
+        V = np.zeros(len(P))
+        for _ in range(SESSION):
+            V, _ = cascade_backup(P, r, nxt, V, lists=top)
+        curves["by attraction p"].append(V[START_STATE])
+        curves["by p·w"].append(cascade_plan(int(l), myopic=True)[1][START_STATE])
+        curves["BestPerm"].append(cascade_plan(int(l))[1][START_STATE])
+        if l > EXHAUSTIVE_STATES:
+            curves["exhaustive optimum"].append(np.nan)
+            continue
+        V = np.zeros(len(P))
+        for _ in range(SESSION):                       # every ordered list of at most l items
+            best = np.full(len(P), -np.inf)
+            for m in range(1, int(l) + 1):
+                perms = _permutations(n, m)
+                for s in range(len(P)):
+                    w = r[s] + V[nxt[s]] - V[NO_CLICK]
+                    reach = np.cumprod(np.c_[np.ones(len(perms)), 1 - P[s][perms][:, :-1]], axis=1)
+                    best[s] = max(best[s], float((reach * P[s][perms] * w[perms]).sum(axis=1).max()))
+            V = V[NO_CLICK] + np.maximum(best, 0.0)
+        curves["exhaustive optimum"].append(V[START_STATE])
+    plans = {int(l): cascade_plan(int(l)) for l in lengths}
+    worth = {}                                          # first step's worths, per list length
+    for l, (plan, _) in plans.items():
+        V_after = np.zeros(len(P))                      # values with SESSION − 1 steps left
+        for lists in plan[1:][::-1]:
+            V_after, _ = cascade_backup(P, r, nxt, V_after, lists=lists)
+        worth[l] = r[START_STATE] + V_after[nxt[START_STATE]] - V_after[NO_CLICK]
+    return dict(p=P[START_STATE], w=worth[3], worth=worth, lengths=lengths, curves=curves,
+                best={l: plans[l][0][0][START_STATE] for l in plans},
+                myopic={int(l): cascade_plan(int(l), myopic=True)[0][0][START_STATE] for l in lengths})
+
+
 @lru_cache(maxsize=8)
 def cascade_curves(values: str) -> dict:
     """Expected reward against the list length for three ways of choosing the list, and OPT by
-    exhaustive search over every ordered list (vectorised: every permutation of each length)."""
+    exhaustive search over every ordered list (vectorised: every permutation of each length).
+    ``values == "states"``: the cascading-RL session with user states (``cascade_states_curves``)."""
+    if values == "states":
+        return cascade_states_curves()
     p, w = cascade_items(values)
     n, lengths = len(p), np.arange(1, len(p) + 1)
     lists = {"by attraction p": np.argsort(-p, kind="stable"), "by p·w": np.argsort(-p * w, kind="stable")}

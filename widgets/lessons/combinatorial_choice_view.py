@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import combinatorial_choice as cc
-from .base import Lesson, LessonDisplay, add, assign, polylines, table, trace
+from .base import Lesson, LessonDisplay, add, assign, polylines, set_title, table, trace
 from .controls import Choice, Pick, Slider
 
 GREEDY, KEPT, OPT, ADD, SUBPO = "#2463a6", "#e67e22", "black", "#8e44ad", "#16a085"
@@ -20,6 +20,8 @@ RING = np.exp(1j * np.linspace(0, 2 * np.pi, 25))
 WALKS = [("additive", "best for the additive reward", ADD, -0.12), ("greedy", "greedy marginal gain", GREEDY, 0.0),
          ("optimum", "optimum (every walk)", OPT, 0.12)]
 CASCADE = [("by attraction p", "#95a5a6", "dot"), ("by p·w", GREEDY, "dash"), ("BestPerm", KEPT, "solid")]
+STATE_LABELS = {"by attraction p": "lists by attraction p", "by p·w": "BestPerm on the immediate reward only",
+                "BestPerm": "BestPerm with next-state values (value iteration)"}
 GROUPING = [("bias2", "bias²", "#c0392b"), ("var", "variance", GREEDY), ("total", "bias² + variance", "black")]
 
 
@@ -124,8 +126,12 @@ class CombinatorialChoiceDisplay(LessonDisplay):
                name=f"SubPO (trained policy): {w['values']['subpo']:.1f}")
 
         c, length = r["cascade"], v["length"]
+        states = v["values"] == "states"
         for key, _, _ in CASCADE:
-            assign(trace(fig, f"cascade {key}"), x=c["lengths"], y=c["curves"][key])
+            assign(trace(fig, f"cascade {key}"), x=c["lengths"], y=c["curves"][key],
+                   name=STATE_LABELS[key] if states else f"list {key}")
+        set_title(fig, 4, "cascade with user states: value of a 4-step session" if states
+                  else "cascade: expected reward of a list")
         assign(trace(fig, "cascade opt"), x=c["lengths"], y=c["curves"]["exhaustive optimum"])
         assign(trace(fig, "cascade now"), x=[length], y=[c["curves"]["BestPerm"][length - 1]])
 
@@ -138,17 +144,28 @@ class CombinatorialChoiceDisplay(LessonDisplay):
     def readout(self) -> str:
         r, v = self.result, self.values
         row, c, g = r["stream"]["rows"][v["t"]], r["cascade"], r["grouping"]
-        best = c["best"][v["length"]]
-        order = " → ".join(f"item {i + 1} (p {c['p'][i]:.2f}, w {c['w'][i]:.2f})" for i in best)
         G = v["groups"]
         rows = [["sensors", f"event {v['t']}: {row['kind']} sensor {row['element'] + 1}; pool {len(row['live'])}; "
                  f"OPT {row['opt']}, greedy {row['greedy']} ({row['greedy_calls']} calls so far), "
                  f"kept {row['kept']} ({row['kept_calls']} calls so far)"],
                 ["walk", walk_row(r["walk"], v["horizon"])],
-                ["cascade", f"BestPerm shows {order}: expected reward {c['curves']['BestPerm'][v['length'] - 1]:.3f}"],
+                ["cascade", cascade_row(c, v)],
                 ["grouping", f"{G} groups: bias² {g['bias2'][G - 1]:.3f} + variance {g['var'][G - 1]:.3f} = "
                  f"{g['total'][G - 1]:.3f}; best {g['best']} groups ({g['total'][g['best'] - 1]:.3f})"]]
         return f"<div class='kit-readout'>{table(['', 'now'], rows)}</div>"
+
+
+def cascade_row(c, v) -> str:
+    best = c["best"][v["length"]]
+    w = c["worth"][v["length"]] if "worth" in c else c["w"]
+    order = " → ".join(f"item {i + 1} (p {c['p'][i]:.2f}, w {w[i]:.2f})" for i in best)
+    value = c["curves"]["BestPerm"][v["length"] - 1]
+    if v["values"] != "states":
+        return f"BestPerm shows {order}: expected reward {value:.3f}"
+    kinds = lambda items: ", ".join(f"{i + 1} ({cc.ITEM_KINDS[i]})" for i in items)  # noqa: E731
+    return (f"first step, neutral user: BestPerm with next-state values shows {order}; items "
+            f"{kinds(best)}; session value {value:.3f}. On immediate rewards alone it would show items "
+            f"{kinds(c['myopic'][v['length']])}: {c['curves']['by p·w'][v['length'] - 1]:.3f}")
 
 
 def walk_row(w, horizon) -> str:
@@ -175,8 +192,8 @@ class CombinatorialChoiceLesson(Lesson):
                             width="330px"),
         "t": Slider(0, EVENTS - 1, 1, EVENTS - 1, "event t", integer=True, live=True),
         "horizon": Slider(0, 8, 1, 6, "walk: moves", integer=True),
-        "values": Choice([("every click worth 1", "equal"), ("worths differ", "varied")], "equal",
-                         "cascade", width="330px"),
+        "values": Choice([("every click worth 1", "equal"), ("worths differ", "varied"),
+                          ("user states (4-step session)", "states")], "equal", "cascade", width="330px"),
         "length": Slider(1, 7, 1, 3, "list length", integer=True),
         "samples": Pick([1, 4, 16, 64], 4, "samples/action"),
         "groups": Slider(1, 48, 1, 6, "groups", integer=True, live=True),
@@ -192,7 +209,7 @@ class CombinatorialChoiceLesson(Lesson):
     def facts(self) -> dict:
         s, adv, w = cc.coverage_stream(3, 0.5, False), cc.coverage_stream(3, 0.5, True), cc.path_plans(8)
         w6 = cc.path_plans(6)
-        c = cc.cascade_curves("varied")["curves"]
+        c, cs = cc.cascade_curves("varied")["curves"], cc.cascade_curves("states")["curves"]
         return {"greedy_calls": s["greedy_calls"][-1], "kept_calls": s["kept_calls"][-1],
                 "adv_calls": adv["kept_calls"][-1], "adv_greedy_calls": adv["greedy_calls"][-1],
                 "greedy_ratio": float(np.min(s["greedy"] / s["opt"])), "kept_ratio": float(np.min(s["kept"] / s["opt"])),
@@ -200,7 +217,8 @@ class CombinatorialChoiceLesson(Lesson):
                 "walk_opt": w["values"]["optimum"], "walk_subpo": w["values"]["subpo"],
                 "subpo_rounds": cc.SUBPO_ITERS, "subpo_batch": cc.SUBPO_BATCH,
                 "walk6_subpo": w6["values"]["subpo"], "walk6_greedy": w6["values"]["greedy"],
-                "walk6_opt": w6["values"]["optimum"], "casc_best": c["BestPerm"][2], "casc_pw": c["by p·w"][2],
+                "walk6_opt": w6["values"]["optimum"], "casc_states_best": cs["BestPerm"][2],
+                "casc_states_myopic": cs["by p·w"][2], "casc_best": c["BestPerm"][2], "casc_pw": c["by p·w"][2],
                 "casc_p": c["by attraction p"][2], "best_g1": cc.grouping_curves(1)["best"],
                 "best_g64": cc.grouping_curves(64)["best"], "click3": cc.cascade_value([0.5, 0.4, 0.2], [1, 1, 1])}
 
