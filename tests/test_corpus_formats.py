@@ -128,3 +128,22 @@ def test_an_unsupported_format_is_named_with_the_supported_ones():
     assert message.startswith("library.enw: is not in a format the kit reads (as CSV, ")
     assert message.endswith("it reads CSV, TSV, JSON, JSON Lines, BibTeX, RIS or arXiv Atom XML")
     assert "\n" not in message
+
+
+def test_read_cached_reads_once_and_again_when_the_file_changes(tmp_path):
+    import os
+
+    from widgets.corpus import read_cached
+
+    path = tmp_path / "library.ris"
+    path.write_bytes((GOOD / "papers.ris").read_bytes())
+    first = read_cached(path, cache_dir=tmp_path / "cache")
+    again = read_cached(path, cache_dir=tmp_path / "cache")
+    assert not first.attrs["from_cache"] and again.attrs["from_cache"]
+    assert again.equals(first) and again.attrs["format"] == "RIS"
+    path.write_bytes(path.read_bytes().replace(b"TI  - Entropy", b"TI  - Edited Entropy"))
+    os.utime(path, ns=(1, 1))                         # a different mtime, whatever the clock
+    edited = read_cached(path, cache_dir=tmp_path / "cache")
+    assert not edited.attrs["from_cache"] and edited["title"][0].startswith("Edited Entropy")
+    with pytest.raises(CorpusError):
+        read_cached(tmp_path / "missing.ris", cache_dir=tmp_path / "cache")

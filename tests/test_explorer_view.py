@@ -442,3 +442,26 @@ def test_html_helpers():
     assert safe_url("https://github.com/a/b") == "https://github.com/a/b"
     for bad in ("javascript:alert(1)", "data:text/html,x", "https://x.y/\"onmouseover=1", None, 3):
         assert safe_url(bad) is None
+
+
+def test_a_corpus_file_on_the_server_from_a_path_or_kit_corpus(monkeypatch, tmp_path):
+    """A teacher's KIT_CORPUS, or a student's path: read with widgets.corpus.read, any format; a
+    file that cannot be read leaves the bundled corpus on screen and says why in one line."""
+    from test_corpus_formats import GOOD
+
+    monkeypatch.setenv("KIT_CACHE_DIR", str(tmp_path))
+    by_path = Explorer(GOOD / "papers.ris", query_string="")
+    assert len(by_path.df) == 3 and by_path.corpus_name == "papers.ris"
+    assert "<b>3 papers</b> from papers.ris" in by_path.header.value
+    monkeypatch.setenv("KIT_CORPUS", str(GOOD / "semantic_scholar.json"))
+    by_env = Explorer(query_string="")
+    assert len(by_env.df) == 2 and by_env.corpus_name == "semantic_scholar.json"
+    broken = tmp_path / "cut.ris"
+    broken.write_text("TY  - JOUR\nTI  - A\n")
+    monkeypatch.setenv("KIT_CORPUS", str(broken))
+    fallback = Explorer(query_string="")
+    assert len(fallback.df) == 64 and fallback.corpus_name == "the bundled corpus"
+    status = re.sub(r"<[^>]+>", "", fallback.status.value)
+    assert status == ("cut.ris: line 1: the record starting here never ends (no ER line): is the file cut short? "
+                      "Showing the bundled corpus instead.")
+    assert "kx-status-error" in fallback.status.value

@@ -18,10 +18,11 @@ import pandas as pd
 
 from .. import DATA
 from .common import COLUMNS, DEFAULT_MAX_MB, FORMATS, MAX_MB_ENV, CorpusError, frame_of
+from .cache import read_cached
 from .reader import read
 
 __all__ = ["COLUMNS", "DEFAULT_MAX_MB", "FORMATS", "MAX_MB_ENV", "PAPERS", "TOPICS", "CorpusError",
-           "load", "load_topics", "read"]
+           "load", "load_topics", "read", "read_cached"]
 
 PAPERS = DATA / "papers.jsonl"
 TOPICS = DATA / "topics.json"

@@ -9,16 +9,25 @@ Everything shown as HTML that comes from a corpus is ``html.escape``d; links are
 ``http(s)`` URLs.
 
     from widgets import Explorer
-    Explorer()                       # the bundled 64 papers, state from the page's query string
+    Explorer()                       # the bundled 64 papers (or $KIT_CORPUS), state from the page's URL
+    Explorer("my_library.ris")       # a corpus file on this machine, any format widgets.corpus reads
     Explorer(my_frame, query_string="q=diffusion&topic=privacy")
+
+A teacher points the explorer app at a corpus on the server with the environment variable
+``KIT_CORPUS=/path/to/papers.jsonl`` (set where Voila or the hub's single-user server starts).
+It is parsed once and cached (``widgets.corpus.read_cached``); it has no upload size limit
+(``KIT_CORPUS_MAX_MB``, default 4096). If it cannot be read, the page says why in its status line
+and shows the bundled corpus.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import os
 import re
 import warnings
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import ipywidgets as W
@@ -164,6 +173,30 @@ def hbox(children, **layout) -> W.HBox:
     return box
 
 
+CORPUS_ENV, CORPUS_MAX_MB_ENV = "KIT_CORPUS", "KIT_CORPUS_MAX_MB"
+
+
+def initial_corpus(corpus=None) -> tuple[pd.DataFrame, str, str | None]:
+    """(frame, its name, a one-line problem or None): a frame as given; a path read with
+    ``widgets.corpus.read``; else ``$KIT_CORPUS`` if set; else the bundled corpus. A file that
+    cannot be read gives the bundled corpus and the reason."""
+    if isinstance(corpus, pd.DataFrame):
+        return corpus.reset_index(drop=True), "your corpus", None
+    path = corpus if corpus is not None else os.environ.get(CORPUS_ENV, "").strip() or None
+    if path is None:
+        return corpus_module.load(), "the bundled corpus", None
+    try:
+        megabytes = float(os.environ.get(CORPUS_MAX_MB_ENV, "") or 4096)
+        frame = corpus_module.read_cached(path, max_bytes=int(megabytes * 2**20))
+        return frame, Path(path).name, None
+    except (corpus_module.CorpusError, ValueError) as exc:
+        problem = f"{_one_line(exc)} Showing the bundled corpus instead."
+    except Exception as exc:  # noqa: BLE001 - never a traceback in the page
+        problem = f"{Path(str(path)).name}: could not be read ({type(exc).__name__}: {_one_line(exc)}). " \
+                  "Showing the bundled corpus instead."
+    return corpus_module.load(), "the bundled corpus", problem
+
+
 def find_lessons() -> dict[str, list[dict]]:
     """Paper id -> the lessons (``LESSON`` dicts + ``notebook`` path) that demo it."""
     try:
@@ -190,14 +223,13 @@ def _fit(df: pd.DataFrame, n_topics: int | None):
 class Explorer(W.VBox):
     """The main dashboard (see module docstring). ``controls`` and ``figures`` are for tests."""
 
-    def __init__(self, corpus_df: pd.DataFrame | None = None, *, query_string: str | None = None,
-                 n_topics: int | None = None, **kwargs):
+    def __init__(self, corpus_df: pd.DataFrame | str | os.PathLike | None = None, *,
+                 query_string: str | None = None, n_topics: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.topic_info = corpus_module.load_topics()
         self.lessons = find_lessons()
-        self.df = corpus_module.load() if corpus_df is None else corpus_df.reset_index(drop=True)
+        self.df, self.corpus_name, problem = initial_corpus(corpus_df)
         self.tm = _fit(self.df, n_topics)
-        self.corpus_name = "the bundled corpus" if corpus_df is None else "your corpus"
         self.paper: int | None = None
         self.history: list[int] = []
         self.map_selection: np.ndarray | None = None
@@ -211,6 +243,8 @@ class Explorer(W.VBox):
         self._derive()
         self._build()
         self._refit_views()
+        if problem:
+            self._set_status(problem, ok=False)
         if query_string is None:  # the page's; a preheated kernel gets it when the page is requested
             when_query_string(self._guard(self._open_query))
         else:
