@@ -11,7 +11,7 @@ ROOT = ".kit-lesson-event-times"
 # trace 8: the "paths used now" marker of the rate-MLE panel; trace 18: the restart threshold now
 READ = """() => {
   const gd = document.querySelector('.kit-lesson-event-times .js-plotly-plot');
-  if (!gd || !gd.data || gd.data.length !== 22 || !gd.data[8].x || !gd.data[18].x) return null;
+  if (!gd || !gd.data || gd.data.length !== 24 || !gd.data[8].x || !gd.data[18].x) return null;
   return [+gd.data[8].x[0], +(+gd.data[18].x[0]).toFixed(1), +(+gd.data[18].y[0]).toFixed(1)];
 }"""
 

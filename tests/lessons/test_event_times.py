@@ -8,7 +8,11 @@
   of the intensity; the stationary rate mu / (1 - alpha/beta) against long simulations; the MLE
   recovering the parameters of a long simulation;
 * the restart makespan: the never-restart value by hand, the closed form against Monte Carlo, and a
-  useless predictor (d' = 0) whose best threshold is an extreme.
+  useless predictor (d' = 0) whose best threshold is an extreme;
+* zero-shot inference from noisy snapshots: scipy's expm, the misreading mixture written by hand, and
+  the rates fresh processes were simulated with (the pretrained model beats the naive estimate);
+* the prompt pool: the excitation as a double sum, the fixed-decay fit against a hand-written
+  likelihood, and held-out likelihoods against the true parameters' (the fine-tuned model forgets).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import math
 import numpy as np
 import pytest
 from scipy.integrate import quad
+from scipy.linalg import expm
 
 from widgets.lessons import event_times as et
 
@@ -183,3 +188,83 @@ def test_useless_predictor_best_threshold_is_extreme():
     assert good["best_makespan"] < min(good["never"], good["always"])
     assert np.all(np.abs(good["mc_mean"] - et.expected_makespan(
         0.5, *et.alarm_rates(2.0, et.MC_THRESHOLDS), 10.0)) < 4.5 * good["mc_se"])
+
+
+# ----------------------------------------------------------------------------- zero-shot MJP inference
+# Truths: scipy's expm, the misreading mixture written by hand, the rates the data were simulated with.
+
+def test_batched_expm_matches_scipy():
+    rng = np.random.default_rng(0)
+    for rates in rng.uniform(0, 3, (5, 4)):
+        Q = et.ring_matrices(rates)
+        np.testing.assert_allclose(et.batched_expm(Q * 0.4), expm(Q * 0.4), atol=1e-12)
+
+
+def test_snapshot_law_is_the_transition_law_mixed_with_misreadings():
+    Q = et.rate_matrix(1.0, 0.8, 0.6, 0.3)
+    obs = et.snapshots(Q, 40000, np.random.default_rng(2), misread=0.1)[0]
+    for k, t in enumerate(et.SNAPSHOTS):
+        p = expm(Q * t)[0]
+        seen = (1 - 0.1) * p + 0.1 * (1 - p) / 2                 # wrong reads go to the other two states
+        np.testing.assert_allclose([(obs[:, k] == j).mean() for j in range(3)], seen, atol=0.01)
+
+
+def test_naive_snapshot_estimate_is_right_without_misreads_and_biased_with_them():
+    truth = np.array([1.0, 0.8, 0.6, 0.3])
+    Q = et.rate_matrix(*truth)
+    clean = et.snapshot_summary(et.snapshots(Q, 40000, np.random.default_rng(3), misread=0.0))[0]
+    noisy = et.snapshot_summary(et.snapshots(Q, 40000, np.random.default_rng(3), misread=0.1))[0]
+    assert np.abs(et.naive_rates(clean)[0] - truth).max() < 0.05
+    assert np.abs(et.naive_rates(noisy)[0] - truth).max() > 0.2
+
+
+def test_the_pretrained_model_reads_new_processes_zero_shot():
+    """Eight processes drawn afresh (not the training seed): with 1000 paths of noisy snapshots the
+    model's rates are close to the ones the data came from, and closer than the naive estimate."""
+    rng = np.random.default_rng(123)
+    zero, naive = [], []
+    for _ in range(8):
+        truth = np.r_[rng.uniform(0.1, 1.5, 3), rng.uniform(0.0, 1.0)]
+        obs = et.snapshots(et.ring_matrices(truth), 1000, rng)
+        counts, shares = et.snapshot_summary(obs)
+        zero.append(np.abs(et.zero_shot_model().predict(counts, shares)[0] - truth).max())
+        naive.append(np.abs(et.naive_rates(counts)[0] - truth).max())
+    assert np.mean(zero) < 0.25 and np.mean(zero) < 0.6 * np.mean(naive)
+
+
+# ----------------------------------------------------------------------------- a stream of Hawkes tasks
+
+def _loglik_by_hand(t, mu, alpha, beta, T):
+    lam = [mu + alpha * sum(np.exp(-beta * (ti - tj)) for tj in t[:i]) for i, ti in enumerate(t)]
+    return np.sum(np.log(lam)) - mu * T - alpha / beta * np.sum(1 - np.exp(-beta * (T - np.asarray(t))))
+
+
+def test_excitation_is_the_double_sum():
+    t = np.sort(np.random.default_rng(4).uniform(0, 20, 30))
+    brute = [sum(np.exp(-0.7 * (ti - tj)) for tj in t[:i]) for i, ti in enumerate(t)]
+    np.testing.assert_allclose(et.excitation(t, 0.7), brute, rtol=1e-10)
+
+
+@pytest.mark.parametrize("mu,n", [(0.3, 0.5), (0.2, 0.0), (1.0, 0.2)])
+def test_fixed_decay_fit_maximises_the_hand_written_likelihood(mu, n):
+    t = et.hawkes_thinning(mu, n, 1.0, 150.0, np.random.default_rng(5))
+    m, a = et.hawkes_fit_fixed_decay(t, 1.0, 150.0)
+    best = _loglik_by_hand(t, m, a, 1.0, 150.0)
+    for dm, da in [(0.01, 0), (-0.01, 0), (0, 0.01), (0, -0.01), (0.01, -0.01)]:
+        if m + dm > 0 and a + da >= 0:
+            assert _loglik_by_hand(t, m + dm, a + da, 1.0, 150.0) <= best + 1e-9
+
+
+def test_prompt_pool_keeps_every_task_and_one_model_forgets():
+    """With three prompts each task's held-out sequences retrieve their own prompt and score as well as
+    the true parameters (log-likelihood by hand); one fine-tuned model fits only the last task."""
+    data = et.stream_data()
+    true = [np.mean([_loglik_by_hand(s, mu, n, 1.0, et.CHUNK) / len(s) for s in tests])
+            for (mu, n), tests in zip(et.STREAM_TASKS, data["tests"])]
+    three, one = et.stream_state(3), et.stream_state(1)
+    assert [set(r) for r in three["retrieved"]] == [{0}, {1}, {2}]
+    np.testing.assert_allclose(three["pool"], true, atol=0.05)
+    assert one["pool"][0] < true[0] - 2 and one["pool"][1] < true[1] - 1
+    assert one["pool"][2] == pytest.approx(true[2], abs=0.05)
+    for (mu, n), (m, a) in zip(et.STREAM_TASKS, three["prompts"]):
+        assert m == pytest.approx(mu, rel=0.3) and a == pytest.approx(n, abs=0.15)

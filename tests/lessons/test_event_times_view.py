@@ -47,11 +47,11 @@ def test_controls_redraw_in_place(lesson):
 
 
 def test_tour_steps_show_what_they_say(lesson):
-    lesson.tour.go(6)     # the threshold set near the best one, as the step says
+    lesson.tour.go(8)     # the threshold set near the best one, as the step says
     restart = lesson.result["restart"]
     assert abs(restart["threshold"] - restart["best"]) <= 0.1
     assert restart["makespan"] == pytest.approx(restart["best_makespan"], rel=0.01)
-    lesson.tour.go(7)     # useless predictor: always restarting is best
+    lesson.tour.go(9)     # useless predictor: always restarting is best
     restart = lesson.result["restart"]
     assert restart["best"] == et.THRESHOLDS[0] and restart["always"] < restart["never"]
 
@@ -69,9 +69,17 @@ def test_tour_words_match_the_plot(lesson):
     lesson.tour.go(1)
     mjp = lesson.result["mjp"]
     assert f"{mjp['error'][-1]:.3f}" in lesson.tour.narration.value
-    lesson.tour.go(4)
+    lesson.tour.go(2)
+    snap = lesson.result["snap"]
+    assert f"{snap['zero_error_now']:.3f}" in lesson.tour.narration.value
+    assert f"{snap['naive_error_now']:.2f}" in lesson.tour.narration.value
+    lesson.tour.go(5)
     hawkes = lesson.result["hawkes"]
     assert f"{hawkes['empirical_rate']:.2f}" in lesson.tour.narration.value
     assert f"{hawkes['fit'].branching_:.2f}" in lesson.tour.narration.value
-    lesson.tour.go(5)
+    lesson.tour.go(6)
+    stream = lesson.result["stream"]
+    assert f"{stream['single'][0]:.2f}" in lesson.tour.narration.value
+    assert f"{stream['pool'][0]:.2f}" in lesson.tour.narration.value
+    lesson.tour.go(7)
     assert lesson.result["restart"]["makespan"] == pytest.approx(90.0, abs=0.5)

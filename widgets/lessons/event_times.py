@@ -337,3 +337,306 @@ def restart_state(p, d_prime, threshold, tau, seed=0) -> dict:
     out.update(threshold=float(threshold), tpr_now=float(tpr), fpr_now=float(fpr),
                makespan=float(expected_makespan(p, tpr, fpr, tau)))
     return out
+
+# ----------------------------------------------------------------------------- zero-shot MJP inference
+#
+# The foundation-inference idea at toy scale: draw many jump processes from a broad prior, simulate
+# the *sparse, noisy* data one would observe, and train a model once to map a data set to its rates.
+# The model then reads the rates of a new process directly, with no fitting ("zero-shot"). Here the
+# prior is the 3-state ring with rates uniform on the sliders' ranges, the data are 11 snapshots per
+# path with 10% of them misread, and the model is ridge regression on summary features (the paper
+# trains a neural network, on processes of several sizes and observation schemes).
+
+SNAPSHOTS = np.linspace(0.0, MJP_HORIZON, 11)         # each path is seen at these times only
+SNAP_GAP = float(SNAPSHOTS[1] - SNAPSHOTS[0])
+MISREAD = 0.1                                          # chance that a snapshot shows a wrong state
+PRIOR = {"forward": (0.1, 3.0), "back": (0.0, 3.0)}
+TRAIN_SETS, TRAIN_PATHS, RIDGE = 800, (10, 30, 100), 1e-4
+
+
+def batched_expm(A, squarings: int = 8, terms: int = 10) -> np.ndarray:
+    """``expm`` of a stack of small matrices (..., n, n): Taylor series of A / 2^s, squared s times."""
+    A = np.asarray(A, float) / 2.0 ** squarings
+    term = out = np.broadcast_to(np.eye(A.shape[-1]), A.shape).copy()
+    for k in range(1, terms + 1):
+        term = term @ A / k
+        out = out + term
+    for _ in range(squarings):
+        out = out @ out
+    return out
+
+
+def ring_rates(Q) -> np.ndarray:
+    """(k01, k12, k20, back) of ring rate matrices (..., 3, 3); back is the mean of the three reverse rates."""
+    Q = np.asarray(Q, float)
+    return np.stack([Q[..., 0, 1], Q[..., 1, 2], Q[..., 2, 0],
+                     (Q[..., 1, 0] + Q[..., 2, 1] + Q[..., 0, 2]) / 3], axis=-1)
+
+
+def ring_matrices(rates) -> np.ndarray:
+    """Inverse of ``ring_rates``: (..., 4) -> (..., 3, 3), negative rates clipped to 0."""
+    r = np.clip(np.asarray(rates, float), 0.0, None)
+    Q = np.zeros(r.shape[:-1] + (3, 3))
+    Q[..., 0, 1], Q[..., 1, 2], Q[..., 2, 0] = r[..., 0], r[..., 1], r[..., 2]
+    Q[..., 1, 0] = Q[..., 2, 1] = Q[..., 0, 2] = r[..., 3]
+    idx = np.arange(3)
+    Q[..., idx, idx] = -Q.sum(axis=-1)
+    return Q
+
+
+def snapshots(Qs, n_paths: int, rng, misread: float = MISREAD) -> np.ndarray:
+    """Noisy snapshots (sets, n_paths, len(SNAPSHOTS)) of paths from state 0, one rate matrix per set.
+
+    Between snapshots the state moves by ``expm(Q gap)`` (no path in between is kept); each snapshot
+    is then misread, with probability ``misread``, as one of the two other states at random.
+    """
+    Qs = np.asarray(Qs, float).reshape(-1, 3, 3)
+    P = batched_expm(Qs * SNAP_GAP)                                # (sets, 3, 3)
+    sets = np.arange(len(Qs))[:, None]
+    state = np.zeros((len(Qs), n_paths), int)
+    out = [state]
+    for _ in range(len(SNAPSHOTS) - 1):
+        cdf = np.cumsum(P[sets, state], axis=-1)
+        state = np.minimum((rng.random(state.shape)[..., None] > cdf).sum(axis=-1), 2)
+        out.append(state)
+    clean = np.stack(out, axis=-1)
+    wrong = rng.random(clean.shape) < misread
+    return np.where(wrong, (clean + rng.integers(1, 3, clean.shape)) % 3, clean)
+
+
+def snapshot_summary(obs) -> tuple[np.ndarray, np.ndarray]:
+    """Per data set: pairs of consecutive snapshots i -> j (sets, 3, 3), summed over paths and times,
+    and the share of paths seen in each state at each snapshot time (sets, times, 3)."""
+    obs = np.asarray(obs)
+    code = (obs[..., :-1] * 3 + obs[..., 1:]).reshape(len(obs), -1)
+    counts = np.stack([np.bincount(row, minlength=9) for row in code]).reshape(-1, 3, 3).astype(float)
+    return counts, np.stack([(obs == j).mean(axis=1) for j in range(3)], axis=-1)
+
+
+def snapshot_features(counts, shares) -> np.ndarray:
+    """What the model reads: smoothed one-gap transition frequencies and their logs (with all their
+    pairwise products), and the shares of each state at each snapshot time."""
+    counts = np.asarray(counts, float)
+    P = (counts + 0.5) / (counts.sum(axis=-1, keepdims=True) + 1.5)
+    base = np.hstack([P.reshape(len(P), 9), np.log(P.reshape(len(P), 9))])
+    iu = np.triu_indices(base.shape[1])
+    pairs = np.einsum("si,sj->sij", base, base)[:, iu[0], iu[1]]
+    return np.hstack([np.ones((len(P), 1)), base, np.asarray(shares).reshape(len(P), -1), pairs])
+
+
+def naive_rates(counts, gap: float = SNAP_GAP) -> np.ndarray:
+    """The textbook estimate from snapshots: Q = log(P̂) / gap (matrix logarithm by eigenvectors) of the
+    transition frequencies, read as ring rates. It ignores the misreadings: a wrong snapshot looks
+    like two extra jumps."""
+    counts = np.asarray(counts, float).reshape(-1, 3, 3)
+    P = (counts + 0.5) / (counts.sum(axis=-1, keepdims=True) + 1.5)
+    lam, V = np.linalg.eig(P)
+    logs = np.real(V @ (np.log(lam.astype(complex))[..., None] * np.linalg.inv(V)))
+    return np.clip(ring_rates(logs / gap), 0.0, None)
+
+
+class ZeroShotRates:
+    """A model trained once on simulated jump processes, then applied to new data sets unchanged.
+
+    ``fit(rng)`` draws ``sets`` rate vectors from the prior for each path count in ``paths``,
+    simulates their noisy snapshots, and solves ridge regression from ``snapshot_features`` to
+    ``log(rate + 0.1)`` (``coef_``). ``predict(counts, shares)`` returns (k01, k12, k20, back) per data set.
+    """
+
+    def __init__(self, sets: int = TRAIN_SETS, paths=TRAIN_PATHS, ridge: float = RIDGE):
+        self.sets, self.paths, self.ridge = sets, paths, ridge
+
+    def fit(self, rng):
+        X, Y = [], []
+        for n in self.paths:
+            rates = np.column_stack([rng.uniform(*PRIOR["forward"], (self.sets, 3)),
+                                     rng.uniform(*PRIOR["back"], self.sets)])
+            X.append(snapshot_features(*snapshot_summary(snapshots(ring_matrices(rates), n, rng))))
+            Y.append(rates)
+        X, Y = np.vstack(X), np.vstack(Y)
+        self.scale_ = X.std(axis=0) + 1e-12
+        self.scale_[0] = 1.0
+        Xs = X / self.scale_
+        self.coef_ = np.linalg.solve(Xs.T @ Xs + self.ridge * len(Xs) * np.eye(Xs.shape[1]),
+                                     Xs.T @ np.log(Y + 0.1))
+        return self
+
+    def predict(self, counts, shares) -> np.ndarray:
+        return np.clip(np.exp(snapshot_features(counts, shares) / self.scale_ @ self.coef_) - 0.1, 0.0, None)
+
+
+@lru_cache(maxsize=1)
+def zero_shot_model(seed: int = 11) -> ZeroShotRates:
+    """The one pretrained model every data set of the lesson is read with (trained once per process)."""
+    return ZeroShotRates().fit(np.random.default_rng(seed))
+
+
+@lru_cache(maxsize=16)
+def mjp_snapshots(k01: float, k12: float, k20: float, back: float, seed: int = 0) -> dict:
+    """MJP_MAX_PATHS paths of this process seen as noisy snapshots; the zero-shot and naive estimates
+    from the first n paths for every n in PATH_COUNTS, and their largest rate errors."""
+    truth = np.array([k01, k12, k20, back])
+    obs = snapshots(rate_matrix(k01, k12, k20, back), MJP_MAX_PATHS, np.random.default_rng(seed + 1000))[0]
+    summaries = [snapshot_summary(obs[None, :n]) for n in PATH_COUNTS]
+    counts = np.concatenate([c for c, _ in summaries])
+    shares = np.concatenate([s for _, s in summaries])
+    zero, naive = zero_shot_model().predict(counts, shares), naive_rates(counts)
+    return {"obs": obs, "seen": shares, "zero": zero, "naive": naive,
+            "zero_error": np.abs(zero - truth).max(axis=1), "naive_error": np.abs(naive - truth).max(axis=1)}
+
+
+def snapshot_state(k01, k12, k20, back, n_paths, seed=0) -> dict:
+    """``mjp_snapshots`` plus the shares seen and the zero-shot estimate for the first ``n_paths`` paths."""
+    sim = mjp_snapshots(float(k01), float(k12), float(k20), float(back), seed)
+    index = PATH_COUNTS.index(n_paths)
+    return dict(sim, shares=sim["seen"][index], Q_now=ring_matrices(sim["zero"][index]),
+                zero_error_now=float(sim["zero_error"][index]), naive_error_now=float(sim["naive_error"][index]))
+
+# ----------------------------------------------------------------------------- a stream of Hawkes tasks
+#
+# The prompt-pool idea at toy scale. Event data arrive as a stream whose pattern changes: three
+# Hawkes "tasks" one after the other, cut into chunks. A single model updated on each chunk forgets
+# the earlier tasks. A pool of small prompts (here: a baseline rate mu and a jump alpha each, the
+# shared decay beta playing the base model) with a key each does not: every chunk's summary (its
+# event rate and how bursty it is) retrieves the nearest key, or opens a new prompt when none is
+# close and the pool has room, and only that prompt is updated. No past event is stored. At test
+# time a sequence's own summary retrieves its prompt. (PromptTPP learns neural intensities, keys
+# and prompts jointly by gradient; here each prompt is two numbers fitted by Newton's method.)
+
+STREAM_TASKS = ((0.2, 0.0), (0.15, 0.8), (2.0, 0.1))    # (mu, alpha / beta) of tasks A, B, C
+STREAM_BETA = 1.0                                         # decay shared by every task (the "base model")
+CHUNK, CHUNKS_PER_TASK, TESTS_PER_TASK = 150.0, 3, 4
+PROMPT_STEP, NEW_PROMPT_DISTANCE = 0.6, 1.2
+
+
+def excitation(events, beta) -> np.ndarray:
+    """``A_i = Σ_{j<i} exp(−β (t_i − t_j))`` for sorted event times (a running log-sum-exp, as in
+    ``hawkes_loglik``: no loop, no overflow)."""
+    t = np.asarray(events, float)
+    if t.size == 0:
+        return t
+    running = np.logaddexp.accumulate(beta * t)
+    return np.exp(np.concatenate([[-np.inf], running[:-1]]) - beta * t)
+
+
+def hawkes_fit_fixed_decay(events, beta, horizon, start=(0.5, 0.5), iters: int = 400) -> tuple[float, float]:
+    """Maximum-likelihood (mu, alpha) with the decay beta fixed, by expectation-maximisation.
+
+    Each event is an immigrant with probability ``mu / λ(t_i)`` and a child of earlier events with
+    probability ``alpha A_i / λ(t_i)``; the new mu is the expected number of immigrants over T, the new
+    alpha the expected number of children over ``Σ (1 − e^{−β(T − t_i)}) / β``. Every step raises the
+    log-likelihood, which is concave in (mu, alpha), and keeps both positive.
+    """
+    t = np.asarray(events, float)
+    if t.size == 0:
+        return 1e-4, 0.0
+    A = excitation(t, beta)
+    exposure = -np.expm1(-beta * (horizon - t)).sum() / beta
+    mu, alpha = (max(float(v), 1e-3) for v in start)
+    for _ in range(iters):
+        lam = mu + alpha * A
+        new_mu, new_alpha = mu * (1 / lam).sum() / horizon, alpha * (A / lam).sum() / exposure
+        done = abs(new_mu - mu) + abs(new_alpha - alpha) < 1e-9
+        mu, alpha = new_mu, new_alpha
+        if done:
+            break
+    return float(mu), float(alpha)
+
+
+def sequence_query(events, horizon, window: float = 10.0) -> np.ndarray:
+    """A sequence's summary used to retrieve a prompt: log event rate and log Fano factor (variance /
+    mean of the counts in windows), both model-free."""
+    counts = np.histogram(events, bins=int(horizon // window), range=(0.0, horizon))[0]
+    mean = max(counts.mean(), 1e-3)
+    return np.array([math.log(mean / window), math.log(max(counts.var(), 1e-3) / mean)])
+
+
+@lru_cache(maxsize=4)
+def stream_data(seed: int = 0) -> dict:
+    """Training chunks (in stream order) and held-out test sequences of the three tasks."""
+    rng = np.random.default_rng(seed + 500)
+    train, tests, labels = [], [], []
+    for task, (mu, n) in enumerate(STREAM_TASKS):
+        for _ in range(CHUNKS_PER_TASK):
+            train.append(hawkes_thinning(mu, n * STREAM_BETA, STREAM_BETA, CHUNK, rng))
+            labels.append(task)
+        tests.append([hawkes_thinning(mu, n * STREAM_BETA, STREAM_BETA, CHUNK, rng) for _ in range(TESTS_PER_TASK)])
+    grid = np.linspace(0.0, CHUNK, 201)[:-1]
+    x = np.concatenate([k * CHUNK + grid for k in range(len(train))])
+    intensity = np.concatenate([hawkes_intensity(chunk, *(lambda mu, n: (mu, n * STREAM_BETA))(*STREAM_TASKS[task]),
+                                                 STREAM_BETA, grid) for chunk, task in zip(train, labels)])
+    events = np.concatenate([k * CHUNK + chunk for k, chunk in enumerate(train)])
+    return {"train": train, "labels": labels, "tests": tests, "x": x, "intensity": intensity, "events": events}
+
+
+class PromptPool:
+    """A pool of at most ``size`` prompts (mu, alpha) with keys, learned from a stream of chunks.
+
+    ``partial_fit(events, horizon)`` retrieves the prompt whose key is nearest the chunk's query (or
+    opens a new one if the nearest is farther than ``NEW_PROMPT_DISTANCE`` and the pool has room),
+    moves its key towards the query and its (mu, alpha) a step ``PROMPT_STEP`` towards the chunk's
+    maximum-likelihood values. ``size = 1`` is one model fine-tuned on the stream.
+    """
+
+    def __init__(self, size: int, beta: float = STREAM_BETA):
+        self.size, self.beta = size, beta
+        self.keys_, self.prompts_, self.uses_, self.history_ = [], [], [], []
+
+    def retrieve(self, query) -> int:
+        return int(np.argmin([np.linalg.norm(query - k) for k in self.keys_]))
+
+    def partial_fit(self, events, horizon):
+        q = sequence_query(events, horizon)
+        i = self.retrieve(q) if self.keys_ else -1
+        if i < 0 or (np.linalg.norm(q - self.keys_[i]) > NEW_PROMPT_DISTANCE and len(self.keys_) < self.size):
+            self.keys_.append(q.copy())
+            self.prompts_.append(np.array(hawkes_fit_fixed_decay(events, self.beta, horizon)))
+            self.uses_.append(1)
+            i = len(self.keys_) - 1
+        else:
+            self.uses_[i] += 1
+            self.keys_[i] += (q - self.keys_[i]) / self.uses_[i]
+            fit = np.array(hawkes_fit_fixed_decay(events, self.beta, horizon, start=self.prompts_[i]))
+            self.prompts_[i] = self.prompts_[i] + PROMPT_STEP * (fit - self.prompts_[i])
+        self.history_.append(i)
+        return self
+
+    def loglik_per_event(self, events, horizon) -> tuple[float, int]:
+        """Log-likelihood per event of a sequence under the prompt its own query retrieves."""
+        i = self.retrieve(sequence_query(events, horizon))
+        mu, alpha = self.prompts_[i]
+        return hawkes_loglik(events, mu, alpha, self.beta, horizon) / max(len(events), 1), i
+
+
+def pool_scores(size: int, seed: int = 0) -> dict:
+    """Learn a pool of ``size`` prompts from the stream; the held-out log-likelihood per event of each
+    task under the prompt its test sequences retrieve, and which prompts those are."""
+    data = stream_data(seed)
+    pool = PromptPool(size)
+    for chunk in data["train"]:
+        pool.partial_fit(chunk, CHUNK)
+    out = [[pool.loglik_per_event(seq, CHUNK) for seq in tests] for tests in data["tests"]]
+    return {"ll": np.array([[ll for ll, _ in task] for task in out]).mean(1),
+            "retrieved": [[i for _, i in task] for task in out], "prompts": np.array(pool.prompts_),
+            "history": pool.history_}
+
+
+@lru_cache(maxsize=2)
+def fine_tuned_scores(seed: int = 0) -> dict:
+    """The same for one model fine-tuned on the whole stream (a pool of one prompt), and the true
+    parameters' held-out log-likelihood per event: the two references the pool is compared with."""
+    data = stream_data(seed)
+    true_ll = np.array([np.mean([hawkes_loglik(seq, mu, n * STREAM_BETA, STREAM_BETA, CHUNK) / max(len(seq), 1)
+                                 for seq in tests]) for (mu, n), tests in zip(STREAM_TASKS, data["tests"])])
+    return dict(pool_scores(1, seed), true=true_ll)
+
+
+@lru_cache(maxsize=8)
+def stream_state(pool_size: int, seed: int = 0) -> dict:
+    """After the whole stream: each task's held-out log-likelihood per event under the pool, under one
+    fine-tuned model and under the true parameters; which prompt each chunk and test sequence used."""
+    pool, single = pool_scores(pool_size, seed), fine_tuned_scores(seed)
+    data = stream_data(seed)
+    return {"pool": pool["ll"], "single": single["ll"], "true": single["true"], "retrieved": pool["retrieved"],
+            "prompts": pool["prompts"], "history": pool["history"], "labels": data["labels"],
+            "x": data["x"], "intensity": data["intensity"], "events": data["events"]}
