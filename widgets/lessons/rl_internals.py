@@ -323,7 +323,7 @@ def planner_rollout(q, starts=STARTS, items=ITEMS, grid=GRID, rng=None, eps=0.0,
 PLANNER_EPISODES = 300
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)
 def train_planner(episodes: int = PLANNER_EPISODES, seed: int = 1) -> dict:
     """Q-learning of the subgoal values (optimistic start at 0, epsilon from 1 down to 0.05).
     After every episode: the greedy team's makespan and paths, and the moves used so far."""

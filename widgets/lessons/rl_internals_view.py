@@ -44,6 +44,10 @@ class RLInternalsDisplay(LessonDisplay):
         xs[2::3] = np.nan
         add(fig, "changes", go.Scatter(x=xs, y=np.tile([0, 1, np.nan], len(changes)), mode="lines",
                                        name="target changes", line=dict(color="#bbb", dash="dot", width=1)), 1, 1)
+        floor = ri.free_cells()
+        add(fig, "floor", go.Scatter(x=[c for _, c in floor], y=[r for r, _ in floor], mode="markers",
+                                     showlegend=False, hoverinfo="skip",
+                                     marker=dict(symbol="square", size=17, color="#eef1f4")), 1, 2)
         add(fig, "walls", go.Scatter(x=[c for _, c in WALLS], y=[r for r, _ in WALLS], mode="markers",
                                      name="wall", marker=dict(symbol="square", size=17, color="#444")), 1, 2)
         add(fig, "items", go.Scatter(x=[c for _, c in ri.ITEMS], y=[r for r, _ in ri.ITEMS], mode="markers",
@@ -62,9 +66,10 @@ class RLInternalsDisplay(LessonDisplay):
                                    marker=dict(size=12, symbol="circle-open", color="#1f77b4", line=dict(width=2))), 2, 2)
         add(fig, "bars", go.Bar(x=list(ri.POLICIES), y=[], marker_color=list(POLICY_COLOURS), text=[],
                                 textposition="outside", showlegend=False, cliponaxis=False), 1, 3)
-        for name, colour in zip(ri.POLICIES[:2], POLICY_COLOURS):
-            add(fig, f"talk_{name}", go.Scatter(x=[], y=[], mode="lines+markers+text", name=name, text=[],
-                                                textposition="top right", textfont=dict(size=10, color=colour),
+        for name, colour in zip(ri.POLICIES[:2][::-1], POLICY_COLOURS[:2][::-1]):
+            mode = "lines+markers+text" if name == ri.POLICIES[0] else "lines+markers"   # labels: DP only
+            add(fig, f"talk_{name}", go.Scatter(x=[], y=[], mode=mode, name=name, text=[], textposition="top right",
+                                                textfont=dict(size=10, color=colour),
                                                 line=dict(color=colour, shape="hv"), marker=dict(size=8)), 2, 3)
         fig.update_layout(width=1000, height=760, margin=dict(l=55, r=20, t=50, b=40), template="plotly_white",
                           legend=dict(orientation="h", y=-0.09, x=0, font=dict(size=11)))
@@ -80,8 +85,8 @@ class RLInternalsDisplay(LessonDisplay):
         fig.update_yaxes(title_text="time steps to collect all", range=[0, ri.FLAT_CAP + 3], row=2, col=2)
         fig.update_yaxes(title_text="expected reward", range=[-0.3, 1.15], row=1, col=3)
         fig.update_xaxes(tickfont=dict(size=9), row=1, col=3)
-        fig.update_xaxes(title_text="turn", range=[0.7, ri.MAX_TURNS + 1.6], dtick=1, row=2, col=3)
-        fig.update_yaxes(title_text="candidate films", type="log", range=[-0.1, 1.35], row=2, col=3)
+        fig.update_xaxes(title_text="turn", range=[0.4, ri.MAX_TURNS + 1.9], dtick=1, row=2, col=3)
+        fig.update_yaxes(title_text="candidate films left", range=[0, len(ri.FILMS) + 2], row=2, col=3)
         fig.update_annotations(font_size=13)
         return fig
 
@@ -111,7 +116,8 @@ class RLInternalsDisplay(LessonDisplay):
             turns, hit = ri.conversation(crs["policies"][name], target, k)
             labels = [ri.describe(a, k) for a, _ in turns] + ["hit" if hit else "missed"]
             left = [n for _, n in turns] + [1 if hit else turns[-1][1]]
-            assign(trace(fig, f"talk_{name}"), x=np.arange(1, len(left) + 1), y=left, text=labels)
+            shift = 0.0 if name == ri.POLICIES[0] else 0.25    # the learned path, nudged right
+            assign(trace(fig, f"talk_{name}"), x=np.arange(1, len(left) + 1) + shift, y=left, text=labels)
         set_title(fig, 5, f"one conversation: the user wants {v['target']}")
 
     def readout(self) -> str:
