@@ -120,9 +120,11 @@ def test_evolution_finds_the_exhaustive_optimum(budget):
 
     for seed in range(5):
         calls.clear()
-        levels, history = cm.evopress(counted, state["uniform"], 40, seed=seed)
+        levels, history, parents = cm.evopress(counted, state["uniform"], 40, seed=seed)
         assert tuple(levels) == best and history[-1] == pytest.approx(min(errors), rel=1e-9)
         assert np.all(np.diff(history) <= 0)                         # elitist: never worse
+        assert [cm.evo_fitness(lv) for lv in parents] == list(history)
+        assert all(lv.sum() == budget for lv in parents)
         full = sum(s is None for s in calls)
         assert full <= 2 * 40 + 1 < len(cm.evo_table()["error"])     # far fewer full evaluations than exhaustive
 

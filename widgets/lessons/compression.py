@@ -116,8 +116,7 @@ def share_curves() -> dict:
     """Relative error (MSE / mean y^2) against the budget k for each way of spending k parameters."""
     units, y = share_task()
     scale = float(np.mean(y ** 2))
-    full_w, _ = lstsq_fit(units, y)
-    order = np.argsort(-np.abs(full_w))
+    order = np.argsort(-np.abs(full_fit()))
     out = {name: [] for name in ("smaller", "snip", "magnitude", "shared")}
     for k in BUDGETS:
         out["smaller"].append(np.mean([masked_fit(units, y, np.random.default_rng(50 + s).choice(
@@ -130,10 +129,16 @@ def share_curves() -> dict:
     return {name: np.array(v) for name, v in out.items()} | {"budgets": np.array(BUDGETS)}
 
 
+@lru_cache(maxsize=1)
+def full_fit() -> np.ndarray:
+    """The uncompressed model's 64 output weights (least squares)."""
+    return lstsq_fit(*share_task())[0]
+
+
 @lru_cache(maxsize=16)
 def share_state(k: int) -> dict:
     units, y = share_task()
-    full_w, _ = lstsq_fit(units, y)
+    full_w = full_fit()
     weights = {"full": full_w,
                "smaller": masked_fit(units, y, np.arange(k))[0],
                "magnitude": masked_fit(units, y, np.argsort(-np.abs(full_w))[:k])[0],
@@ -217,8 +222,10 @@ def level_switch(levels, rng, max_level=N_LEVELS - 1):
     """EvoPress's mutation: raise one block's level and lower another's, so the total (the global
     compression budget) is unchanged."""
     levels = np.array(levels)
-    up = rng.choice(np.flatnonzero(levels < max_level))
-    down = rng.choice(np.flatnonzero((levels > 0) & (np.arange(len(levels)) != up)))
+    can_rise = np.flatnonzero(levels < max_level)
+    up = can_rise[rng.integers(len(can_rise))]
+    can_fall = np.flatnonzero((levels > 0) & (np.arange(len(levels)) != up))
+    down = can_fall[rng.integers(len(can_fall))]
     levels[up] += 1
     levels[down] -= 1
     return levels
@@ -230,12 +237,12 @@ def evopress(fitness, start, generations, offspring=OFFSPRING, survivors=2, firs
     ``fitness(levels, samples)`` is the error of an allocation on the first ``samples`` calibration
     inputs (None: all). Each generation mutates the parent 1-3 times per offspring (level switches
     keep the budget), ranks the offspring on a few samples, re-scores the best ``survivors`` on all
-    samples and keeps the best of those and the parent. Returns the best allocation and its error
-    after each generation."""
+    samples and keeps the best of those and the parent. Returns the best allocation, its error
+    after each generation and the best allocation after each generation."""
     rng = np.random.default_rng(seed)
     parent = np.array(start)
     parent_fit = fitness(parent, None)
-    history = [parent_fit]
+    history, parents = [parent_fit], [parent]
     for _ in range(generations):
         kids = []
         for _ in range(offspring):
@@ -249,11 +256,15 @@ def evopress(fitness, start, generations, offspring=OFFSPRING, survivors=2, firs
             if f < parent_fit:
                 parent, parent_fit = kids[i], f
         history.append(parent_fit)
-    return parent, np.array(history)
+        parents.append(parent)
+    return parent, np.array(history), parents
 
 
 def evo_fitness(levels, samples=None):
-    row = evo_table()["per_sample"][config_index(levels)]
+    index = 0
+    for level in levels:
+        index = index * N_LEVELS + int(level)
+    row = evo_table()["per_sample"][index]
     return float(row[:samples].mean())
 
 
@@ -327,14 +338,18 @@ def sparse_train(q, r, budget, dynamic, steps=DSL_STEPS, every=DSL_EVERY, lr=DSL
     for u in range(N_USERS):
         mask[u, rng.choice(DIM, budget // N_USERS, replace=False)] = True
     p = np.where(mask, 0.1 * rng.normal(size=mask.shape), 0.0)
+    qt = q.transpose(0, 2, 1)
     losses, counts = [], []
-    for t in range(steps):
-        resid = np.einsum("urd,ud->ur", q, p) - r
-        grad = 2 * np.einsum("urd,ur->ud", q, resid) / RATED
+    for t in range(steps + 1):
+        resid = (q @ p[:, :, None])[:, :, 0] - r
+        if t:
+            losses.append(float(np.mean(resid ** 2)))              # after step t
+        if t == steps:
+            break
+        grad = 2 * (qt @ resid[:, :, None])[:, :, 0] / RATED
         if dynamic and t % every == every - 1 and t < 0.75 * steps:
             p, mask = prune_and_regrow(p, grad, mask, 0.3 * 0.5 * (1 + np.cos(np.pi * t / (0.75 * steps))))
         p = np.where(mask, p - lr * grad, 0.0)
-        losses.append(rec_loss(q, r, p))
         counts.append(mask.sum(axis=1))
     return np.array(losses), np.array(counts), p
 
@@ -407,6 +422,16 @@ def bump_units(x, centres):
     return np.column_stack([np.ones_like(x)] + [np.exp(-(x - c) ** 2 / (2 * BUMP ** 2)) for c in centres])
 
 
+def _candidates(x, pool):
+    key = (x.tobytes(), np.asarray(pool, float).tobytes())
+    if _CANDIDATES.get("key") != key:
+        _CANDIDATES.update(key=key, units=bump_units(x, pool)[:, 1:])
+    return _CANDIDATES["units"]
+
+
+_CANDIDATES: dict = {}
+
+
 def natural_expansion_score(phi, w, y):
     """eta = g^T F^-1 g: the squared length of the loss gradient in the Fisher metric, for the
     Gaussian-likelihood loss L(w) = mean((phi w - y)^2) / 2 (F = phi^T phi / n, the Fisher)."""
@@ -421,7 +446,7 @@ def expansion_gains(x, y, centres, w, pool=CENTRES):
     the natural expansion score. Adding column f to phi borders F and g by one row; by the Schur
     complement eta' = eta + (g_c - f^T F^-1 g)^2 / (F_cc - f^T F^-1 f), for all candidates at once."""
     phi, n = bump_units(x, centres), len(y)
-    cand = bump_units(x, pool)[:, 1:]
+    cand = _candidates(x, pool)
     fisher, resid = phi.T @ phi / n, phi @ w - y
     g, g_c = phi.T @ resid / n, cand.T @ resid / n
     cross = phi.T @ cand / n                                       # (units, candidates)
@@ -580,7 +605,7 @@ def evo_state(budget: int, generations: int) -> dict:
     """Everything the evolution part draws: all allocations at this budget, the marked ones, and
     the evolution's best after ``generations`` generations."""
     table, run = evo_table(), evo_runs(budget)
-    evo_levels = evopress(evo_fitness, run["uniform"], generations, seed=0)[0]
+    evo_levels = run["runs"][0][2][generations]
     point = lambda lv: (table["layer_sum"][config_index(lv)], table["error"][config_index(lv)])  # noqa: E731
     return dict(run, budget=budget, generations=generations, layer_sum=table["layer_sum"][run["rows"]],
                 error=table["error"][run["rows"]], history=run["runs"][0][1][:generations + 1],

@@ -23,7 +23,18 @@ MODES = [("1. Share or prune? (RPS)", "share"), ("2. Per-block sparsity (EvoPres
 
 
 def _line(x, y, name, mode="lines", **extra):
-    return dict(x=np.asarray(x, float), y=np.asarray(y, float), name=name, mode=mode, visible=True, **extra)
+    named = {"name": name} if name else {}
+    return dict(x=np.asarray(x, float), y=np.asarray(y, float), mode=mode, visible=True, **named, **extra)
+
+
+def _axis(title, kind="linear", span=None, **extra):
+    """Axis properties; an explicit ``span`` (in axis units: log10 on a log axis) or autorange."""
+    return dict(title_text=title, type=kind, range=span, autorange=span is None) | extra
+
+
+def _log_span(*arrays):
+    v = np.concatenate([np.ravel(a) for a in arrays])
+    return [np.log10(v.min()) - 0.15, np.log10(v.max()) + 0.15]
 
 
 def _hline(x0, x1, y, name):
@@ -57,7 +68,7 @@ class CompressionDisplay(LessonDisplay):
             if props is None:
                 assign(t, visible=False, showlegend=False)
             else:
-                assign(t, showlegend="name" in props, **props)
+                assign(t, showlegend="name" in props and t.type != "heatmap", **props)
         for i, (xa, ya) in enumerate(axes):
             fig.update_xaxes(row=1, col=i + 1, **xa)
             fig.update_yaxes(row=1, col=i + 1, **ya)
@@ -75,10 +86,9 @@ class CompressionDisplay(LessonDisplay):
         s["R0"] = _line(unit, w["full"], None, "markers", marker=dict(color="lightgray", size=9))
         s["R2"] = _line(unit, w["magnitude"], None, "markers")
         s["R3"] = _line(unit, w["shared"], None, "markers")
-        return s, [(dict(title_text="parameters stored k (of 64)", type="log", range=None, tickvals=cm.BUDGETS),
-                    dict(title_text="relative error", type="linear", range=[0, 1.02])),
-                   (dict(title_text="unit", type="linear", range=None, tickvals=None),
-                    dict(title_text="its weight (grey: full model)", type="linear", range=None))], \
+        return s, [(_axis("parameters stored k (of 64)", "log", [-0.05, 1.85], tickvals=cm.BUDGETS),
+                    _axis("relative error", span=[0, 1.02])),
+                   (_axis("unit", tickvals=None), _axis("its weight (grey: full model)"))], \
             [f"error vs budget; k = {k} ({cm.WIDTH // k}× smaller)", "weights at k: pruned (red) vs shared (green)"]
 
     def _evo(self, r):
@@ -87,17 +97,18 @@ class CompressionDisplay(LessonDisplay):
         for key, name, point in (("L1", "uniform", r["uniform_pt"]), ("L2", "min sum of layer errors", r["heur_pt"]),
                                  ("L3", "exhaustive optimum", r["best_pt"]), ("L4", "evolution now", r["evo_pt"])):
             s[key] = _line([point[0]], [point[1]], name, "markers",
-                           marker=dict(size=13, symbol="diamond" if key == "L4" else "circle-open", line=dict(width=2)))
+                           marker=dict(size=13 if key == "L4" else 19 if key == "L3" else 15,
+                                       symbol="diamond" if key == "L4" else "circle-open", line=dict(width=2)))
         gens = np.arange(len(r["history"]))
         s["R0"] = _line(gens, r["history"], None, "lines+markers", line=dict(color=COLOURS[4]),
                         marker=dict(color=COLOURS[4], size=6))
         s["R1"] = _hline(0, 40, r["uniform_err"], None)
         s["R2"] = _hline(0, 40, r["heur_err"], None)
         s["R3"] = _hline(0, 40, r["best_err"], None)
-        return s, [(dict(title_text="sum of per-layer errors", type="log", range=None, tickvals=None),
-                    dict(title_text="end-to-end error", type="log", range=None)),
-                   (dict(title_text="generation", type="linear", range=[0, 40], tickvals=None),
-                    dict(title_text="best error so far", type="log", range=None))], \
+        return s, [(_axis("sum of per-layer errors", "log", _log_span(r["layer_sum"]), tickvals=None),
+                    _axis("end-to-end error", "log", _log_span(r["error"]))),
+                   (_axis("generation", span=[0, 40], tickvals=None),
+                    _axis("best error so far", "log", _log_span(r["history"], r["uniform_err"], r["best_err"])))], \
             [f"every allocation with average sparsity {r['budget'] * 4}%", "evolutionary search vs the optimum (dashed)"]
 
     def _dsl(self, r):
@@ -109,10 +120,8 @@ class CompressionDisplay(LessonDisplay):
         s["B0"] = dict(x=users, y=r["dynamic"][1][-1], name="DSL's non-zeros", visible=True)
         s["B1"] = dict(x=users, y=r["opt_counts"], name="optimal split", visible=True)
         s["B2"] = dict(x=users, y=r["sizes"], name="user's true number of tastes", visible=True)
-        return s, [(dict(title_text="training step", type="linear", range=None, tickvals=None),
-                    dict(title_text="training loss (MSE)", type="log", range=None)),
-                   (dict(title_text="user", type="category", range=None, tickvals=None),
-                    dict(title_text="non-zero weights", type="linear", range=None))], \
+        return s, [(_axis("training step", tickvals=None), _axis("training loss (MSE)", "log")),
+                   (_axis("user", "category", tickvals=None), _axis("non-zero weights"))], \
             [f"{r['budget']} non-zeros for {cm.N_USERS} users, fixed from step 1", "where the budget ends up"]
 
     def _grow(self, r):
@@ -125,25 +134,24 @@ class CompressionDisplay(LessonDisplay):
         s["R0"] = _line(steps, r["losses"], None, line=dict(color=COLOURS[3]))
         s["R1"] = _line(r["added"] + 1, r["losses"][r["added"]], None, "markers",
                         marker=dict(symbol="triangle-up", size=9, color=COLOURS[1]))
-        return s, [(dict(title_text="x", type="linear", range=[-1, 1], tickvals=None),
-                    dict(title_text="y", type="linear", range=[-1.3, 1.6])),
-                   (dict(title_text="training step", type="linear", range=None, tickvals=None),
-                    dict(title_text="loss", type="log", range=None))], \
+        return s, [(_axis("x", span=[-1.05, 1.05], tickvals=None), _axis("y", span=[-1.3, 1.6])),
+                   (_axis("training step", tickvals=None), _axis("loss", "log"))], \
             [f"{len(r['centres'])} units grown (threshold τ = {r['threshold']:g})", "loss; ▲ = a unit added"]
 
     def _nas(self, r):
         true, est, labels = r["true"].ravel(), r["est"].ravel(), r["labels"].ravel()
-        s = {"L0": _line(true, est, None, "markers", marker=dict(color=np.array(COLOURS)[labels].tolist(), size=10),
+        s = {"L0": _line(true, est, "architecture (colour: its sub-supernet)", "markers", marker=dict(color=np.array(COLOURS)[labels].tolist(), size=10),
                          text=[f"{a} → {b}" for a in cm.OPS_A for b in cm.OPS_B]),
-             "L1": _line([0.005, 3], [0.005, 3], None, line=dict(dash="dot", color="gray"))}
+             "L1": _line([], [], "estimate = truth", line=dict(dash="dot", color="gray"))}
         z = np.full((4, 9), np.nan)
         z[:, :4], z[:, 5:] = r["sims"][0], r["sims"][1]
         s["heat"] = dict(z=z, x=[f"A:{o}" for o in cm.OPS_A] + [" "] + [f"B:{o}" for o in cm.OPS_B],
                          y=["op 1", "op 2", "op 3", "op 4"], visible=True)
-        return s, [(dict(title_text="true loss (each architecture trained alone)", type="log", range=None, tickvals=None),
-                    dict(title_text="supernet's estimate", type="log", range=None)),
-                   (dict(title_text="", type="category", range=None, tickvals=None),
-                    dict(title_text="", type="category", range=None))], \
+        span = _log_span(true, est)
+        s["L1"]["x"] = s["L1"]["y"] = 10 ** np.array(span)
+        return s, [(_axis("true loss (each architecture trained alone)", "log", span, tickvals=None),
+                    _axis("supernet's estimate", "log", span)),
+                   (_axis("", "category", tickvals=None), _axis("", "category", autorange="reversed"))], \
             [f"{r['method']}: {r['parts']} sub-supernet(s), rank agreement τ = {r['tau']:.2f}",
              "cosine of the shared weight's gradients (edge A | edge B)"]
 
