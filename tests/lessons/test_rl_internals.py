@@ -73,7 +73,7 @@ def test_backpropagation_matches_finite_differences():
     rng = np.random.default_rng(3)
     theta = ri.init_params(rng, 2) + 0.1 * rng.normal(size=(2, ri.init_params(rng, 1).shape[1]))
     y = ri.value_target(0)
-    _, grad, _ = ri.loss_and_grad(theta, y)
+    _, grad, _, _ = ri.loss_and_grad(theta, y)
     for j in rng.choice(theta.shape[1], size=25, replace=False):
         e = np.zeros_like(theta)
         e[:, j] = 1e-6
@@ -86,6 +86,10 @@ def test_training_shows_what_the_lesson_says():
     plain, drm, reset = d["ratio"][-1]
     assert plain > 0.5 > max(drm, reset) and plain > 3 * d["ratio"][0, 0]
     assert d["loss"][-1, 0] > 100 * d["loss"][-1, 1]          # the quiet network stops fitting
+    # ... because its output has gone flat: the same value for every state; its error is then the
+    # target's variance (the mean squared error of the best constant)
+    assert d["activity"][-1, 0] < 0.01 and d["activity"][-1, 1] > 0.9
+    assert d["loss"][-1, 0] == pytest.approx(ri.value_target(ri.PHASES - 1).var(), rel=1e-2)
     assert np.all((d["alphas"] >= 0.2) & (d["alphas"] <= 0.9))
     # the ratio counts cumulatively in tau
     run = ri.train_value_net(0.03)

@@ -133,7 +133,7 @@ def value_target(phase):
 
 def loss_and_grad(theta, y, grad=None):
     """Mean squared error of each arm on targets y (n_inputs,) and its gradient (backpropagation,
-    written into ``grad`` if given); also the hidden activations."""
+    written into ``grad`` if given); also the hidden activations and the outputs."""
     grad = np.zeros_like(theta) if grad is None else grad
     g1, g2, g3, g4, g5, g6 = _views(grad)
     _, _, w2, _, w3, _ = _views(theta)
@@ -148,7 +148,7 @@ def loss_and_grad(theta, y, grad=None):
     d1 = (d2 @ w2.transpose(0, 2, 1)) * (z1 > 0)
     g1[:] = STATES.T[None] @ d1
     g2[:] = d1.sum(axis=1, keepdims=True)
-    return np.mean(err ** 2, axis=(1, 2)), grad, (h1, h2)
+    return np.mean(err ** 2, axis=(1, 2)), grad, (h1, h2), out[..., 0]
 
 
 @lru_cache(maxsize=8)
@@ -157,13 +157,15 @@ def train_value_net(lr: float, seed: int = 0) -> dict:
 
     At each change of target, arm 1 is shrunk and perturbed with DrM's factor for its dormant
     ratio at TAU_TRAIN, arm 2 is reset; both restart Adam's moments. Returns the neuron scores and
-    the loss every RECORD_EVERY steps, and the factors used.
+    the loss every RECORD_EVERY steps, how much the output varies over the states (its standard
+    deviation: a flat output is the regression's version of an agent that does the same thing
+    everywhere), and the factors used.
     """
     rng = np.random.default_rng(seed)
     theta = np.repeat(init_params(rng, 1), len(ARMS), axis=0)
     m, v, grad = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
     b1, b2, t = 0.9, 0.999, 0
-    scores, losses, alphas = [], [], []
+    scores, losses, spreads, alphas = [], [], [], []
     for phase in range(PHASES):
         y = value_target(phase)
         if phase:
@@ -173,22 +175,27 @@ def train_value_net(lr: float, seed: int = 0) -> dict:
             theta = shrink_and_perturb(theta, init_params(rng, len(ARMS)), alpha[:, None])
             m[:], v[:], t = 0.0, 0.0, 0
         for step in range(STEPS_PER_PHASE):
-            loss, grad, hidden = loss_and_grad(theta, y, grad)
+            loss, grad, hidden, out = loss_and_grad(theta, y, grad)
             if step % RECORD_EVERY == 0:
                 scores.append(neuron_scores(hidden))
                 losses.append(loss)
+                spreads.append(out.std(axis=1))
             t += 1
             m = b1 * m + (1 - b1) * grad
             v = b2 * v + (1 - b2) * grad ** 2
             theta = theta - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + 1e-8)
     steps = np.arange(0, PHASES * STEPS_PER_PHASE, RECORD_EVERY)
-    return {"steps": steps, "scores": np.array(scores), "loss": np.array(losses), "alphas": np.array(alphas)}
+    return {"steps": steps, "scores": np.array(scores), "loss": np.array(losses), "spread": np.array(spreads),
+            "alphas": np.array(alphas)}
 
 
 def dormant_curves(lr: float, tau: float) -> dict:
     run = train_value_net(float(lr))
     ratio = dormant_ratio(run["scores"], tau)            # (records, arms)
+    phase = run["steps"] // STEPS_PER_PHASE
+    target_spread = np.array([value_target(p).std() for p in range(PHASES)])[phase]
     return {"steps": run["steps"], "ratio": ratio, "loss": run["loss"], "alphas": run["alphas"],
+            "activity": run["spread"] / target_spread[:, None],
             "final_scores": run["scores"][-1]}
 
 

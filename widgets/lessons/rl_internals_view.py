@@ -32,12 +32,12 @@ class RLInternalsDisplay(LessonDisplay):
     def figure(cls) -> go.Figure:
         fig = make_subplots(rows=2, cols=3, vertical_spacing=0.2, horizontal_spacing=0.08,
                             subplot_titles=("dormant ratio", "the team's paths", "ask or recommend",
-                                            "fit error on the current target", "team time vs experience",
+                                            "how much the output varies", "team time vs experience",
                                             "one conversation"))
         for arm, colour in zip(ri.ARMS, ARM_COLOURS):
             add(fig, f"ratio_{arm}", go.Scatter(x=[], y=[], mode="lines", name=arm, legendgroup="drm",
                                                 line=dict(color=colour)), 1, 1)
-            add(fig, f"loss_{arm}", go.Scatter(x=[], y=[], mode="lines", showlegend=False,
+            add(fig, f"act_{arm}", go.Scatter(x=[], y=[], mode="lines", showlegend=False,
                                                line=dict(color=colour)), 2, 1)
         changes = np.arange(1, ri.PHASES) * ri.STEPS_PER_PHASE
         xs = np.repeat(changes, 3).astype(float)
@@ -76,7 +76,7 @@ class RLInternalsDisplay(LessonDisplay):
         fig.update_xaxes(title_text="training step", row=1, col=1)
         fig.update_yaxes(title_text="share of dormant neurons", range=[0, 1], row=1, col=1)
         fig.update_xaxes(title_text="training step", row=2, col=1)
-        fig.update_yaxes(title_text="mean squared error", type="log", range=[-4, 1.5], row=2, col=1)
+        fig.update_yaxes(title_text="output spread / target spread", range=[0, 1.3], row=2, col=1)
         fig.update_xaxes(range=[-0.6, len(ri.GRID[0]) - 0.4], showgrid=False, zeroline=False, dtick=1,
                          showticklabels=False, row=1, col=2)
         fig.update_yaxes(range=[len(ri.GRID) - 0.4, -0.6], showgrid=False, zeroline=False, dtick=1,
@@ -95,7 +95,7 @@ class RLInternalsDisplay(LessonDisplay):
         d = r["dormant"]
         for a, arm in enumerate(ri.ARMS):
             assign(trace(fig, f"ratio_{arm}"), x=d["steps"], y=d["ratio"][:, a])
-            assign(trace(fig, f"loss_{arm}"), x=d["steps"], y=np.maximum(d["loss"][:, a], 1e-4))
+            assign(trace(fig, f"act_{arm}"), x=d["steps"], y=d["activity"][:, a])
         set_title(fig, 0, f"dormant ratio at τ = {v['tau']:g}, step size {v['lr']:g}")
         plan, ep = r["planner"], v["episodes"]
         for i in range(2):
@@ -125,13 +125,14 @@ class RLInternalsDisplay(LessonDisplay):
         d, plan = r["dormant"], r["planner"]
         last = d["ratio"][-1]
         alphas = ", ".join(f"{a:.2f}" for a in d["alphas"])
-        rows = [[arm, f"{last[a]:.0%}", f"{d['loss'][-1, a]:.3g}"] for a, arm in enumerate(ri.ARMS)]
+        rows = [[arm, f"{last[a]:.0%}", f"{d['activity'][-1, a]:.2f}", f"{d['loss'][-1, a]:.3g}"]
+                for a, arm in enumerate(ri.ARMS)]
         first = int(np.argmax(plan["makespan"] == r["best"])) if np.any(plan["makespan"] == r["best"]) else None
         reach = (f"first reaches the optimum after {first} episodes ({plan['moves'][first]} moves)"
                  if first is not None else "never reaches the optimum with this seed")
         crs = r["crs"]["scores"]
         return ("<div class='kit-readout'><b>Dormant neurons</b> (end of training; DrM's factors a at the "
-                f"changes: {alphas})" + table(["network", "dormant", "fit error"], rows, "kit-drm-table")
+                f"changes: {alphas})" + table(["network", "dormant", "output spread / target's", "fit error"], rows, "kit-drm-table")
                 + f"<b>Subgoals.</b> The planner {reach}; the flat learners' best is "
                 f"{r['flat']['makespan'].min()} steps (limit {ri.FLAT_CAP}).<br>"
                 f"<b>Ask or recommend.</b> Optimal expected reward {r['crs']['value']:.3f}; learned "
@@ -170,6 +171,7 @@ class RLInternalsLesson(Lesson):
         free = ri.crs_state(2, 0.0)
         return {"start_ratio": hi["ratio"][0, 0], "plain_end": hi["ratio"][-1, 0], "drm_end": hi["ratio"][-1, 1],
                 "reset_end": hi["ratio"][-1, 2], "plain_loss": hi["loss"][-1, 0], "drm_loss": hi["loss"][-1, 1],
+                "plain_act": hi["activity"][-1, 0], "drm_act": hi["activity"][-1, 1],
                 "slow_end": lo["ratio"][-1, 0], "alpha_first": hi["alphas"][0],
                 "best": ri.best_makespan(), "first_best": int(np.argmax(plan["makespan"] == ri.best_makespan())),
                 "start_makespan": plan["makespan"][0], "flat_best": ri.train_flat()["makespan"].min(),
