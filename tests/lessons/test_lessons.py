@@ -51,6 +51,21 @@ def lesson(request):
     return lesson_class(request.param)()
 
 
+def test_registry_reads_each_lesson_without_importing_it_and_agrees_with_the_module():
+    """The explorer and gallery list lessons from the modules' source (no numpy/scipy imports at page
+    load); what they list is each module's own LESSON."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from widgets.lessons import registry; registry(); "
+            "print(sorted(m for m in sys.modules if m.startswith('widgets.lessons.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+    for lesson in registry():
+        module = importlib.import_module(f"widgets.lessons.{lesson['slug']}")
+        assert {k: v for k, v in lesson.items() if k not in ("notebook", "topic")} == module.LESSON
+
+
 def test_every_lesson_is_registered():
     assert SLUGS == ORDER
 
