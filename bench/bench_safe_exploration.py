@@ -24,6 +24,7 @@ MOVES_BY_CONTROL = {
     "gap": [0.2, 0.3, 0.1, 0.25],
     "seed": list(range(1, 21)),
     "method": ["UCB", "Mixture", "both"],
+    "gamma": [10, 50, 1000, 200],
 }
 
 

@@ -133,3 +133,48 @@ def test_streams_are_prefix_consistent():
     long = se.ConservativeBandit("Mixture").fit(means, 3000, 4)
     np.testing.assert_array_equal(short.weight_, long.weight_[:1000])
     np.testing.assert_array_equal(short.optimistic_arm_, long.optimistic_arm_[:1000])
+
+
+def test_inverse_gap_weighting_by_hand():
+    """K = 2: the worse arm gets 1 / (2 + gamma gap), the better one the rest."""
+    p = se.inverse_gap_weighting(np.array([[0.5, 0.3], [0.2, 0.6], [0.4, 0.4]]), 10.0)
+    np.testing.assert_allclose(p, [[0.75, 0.25], [1 / 6, 1 - 1 / 6], [0.5, 0.5]])
+
+
+def test_linear_oracle_on_uniform_logs_is_the_symmetric_least_squares_line():
+    """Contexts symmetric around 0, equal weights: intercept = mean reward, slope = sum x r / sum x^2."""
+    x, r = se.CONTEXTS, se.context_rewards()
+    f = se.fit_oracle(np.full(r.shape, 0.5), r, "linear")
+    for a in range(2):
+        line = r[:, a].mean() + x * (x @ r[:, a]) / (x @ x)
+        np.testing.assert_allclose(f[:, a], line, atol=1e-12)
+    np.testing.assert_allclose(se.fit_oracle(np.full(r.shape, 0.5), r, "tabular"), r, atol=1e-12)
+
+
+def test_tabular_oracle_settles_at_the_inverse_gap_weighting_of_the_truth():
+    """Every arm keeps positive probability, so a tabular oracle recovers the true rewards from any
+    generation's logs: from generation 1 on the policy is IGW(truth), whose value is computed here
+    context by context."""
+    x = se.CONTEXTS
+    r0, r1 = np.full_like(x, 0.5), 0.3 + 0.6 * np.exp(-(((x - 0.6) / 0.2) ** 2))
+    for gamma in (10, 200):
+        gap = np.abs(r1 - r0)
+        worse = 1 / (2 + gamma * gap)
+        value = np.where(r1 > r0, (1 - worse) * r1 + worse * r0, (1 - worse) * r0 + worse * r1).mean()
+        out = se.retraining(gamma, "tabular")
+        assert out["value"][0] == pytest.approx((r0 + r1).mean() / 2)
+        np.testing.assert_allclose(out["value"][1:], value, atol=1e-12)
+        assert out["best"] == pytest.approx(np.maximum(r0, r1).mean())
+
+
+def test_linear_oracle_retrained_on_its_own_logs_oscillates():
+    """The tour's claim: with gamma = 200 generation 1 beats uniform exploration, generation 2 is
+    worse than uniform, and the two alternate; with gamma = 10 it settles."""
+    out = se.retraining(200, "linear")
+    v, share = out["value"], out["share"]
+    assert v[1] > out["uniform"] > v[2]
+    np.testing.assert_allclose(v[3::2], v[1], atol=1e-3)
+    np.testing.assert_allclose(v[4::2], v[2], atol=1e-3)
+    assert share[1] < 0.3 and share[2] > 0.9
+    calm = se.retraining(10, "linear")["value"]
+    assert np.ptp(calm[2:]) < 1e-3

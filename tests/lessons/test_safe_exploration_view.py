@@ -104,6 +104,20 @@ def test_tour_steps_show_what_they_say(lesson):
     assert lesson.result["UCB"].violations_ > 0
     tour.go(2)
     assert se.loglog_slope(lesson.result["Mixture"].regret_) < 0.8
+    tour.go(6)                                                  # retraining on its own logs
+    facts = lesson.facts()
+    assert f"{facts['gen2']:.3f}" in tour.narration.value and facts["gen2"] < facts["gen0"] < facts["gen1"]
+    assert "kit-retrain-table" in lesson.readout.value and "γ = 200" in lesson.readout.value
+    tour.go(0)
+
+
+def test_gamma_only_changes_the_retraining_table(lesson):
+    before = ys(lesson, "return/UCB").copy()
+    lesson.controls["gamma"].value = 10
+    assert "γ = 10" in lesson.readout.value
+    assert f"{se.retraining(10, 'linear')['value'][2]:.3f}" in lesson.readout.value
+    np.testing.assert_array_equal(ys(lesson, "return/UCB"), before)
+    lesson.controls["gamma"].value = 200
 
 
 def test_quiz_right_and_wrong(lesson):

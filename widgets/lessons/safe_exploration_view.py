@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import safe_exploration as se
-from .base import Lesson, LessonDisplay, add, assign, trace
+from .base import Lesson, LessonDisplay, add, assign, table, trace
 from .controls import Choice, Pick, Slider
 
 COLORS = {"UCB": "#d95f02", "Mixture": "#1b9e77", "limit": "#b3261e", "baseline": "#555555"}
@@ -108,7 +108,16 @@ class SafeExplorationDisplay(LessonDisplay):
             rows.append(f"<span style='color:{COLORS[m]}'>{html.escape(LABELS[m])}</span>: "
                         f"<b style='color:{color}'>{fit.violations_}</b> rounds below the floor, "
                         f"regret {fit.regret_[-1]:.1f}, log–log slope {se.loglog_slope(fit.regret_):.2f}")
-        return "<div class='kit-status'>" + "<br>".join(rows) + "</div>"
+        gamma = self.values.get("gamma", 200)
+        linear, tabular = se.retraining(gamma, "linear"), se.retraining(gamma, "tabular")
+        gens = [[str(g), f"{linear['value'][g]:.3f}", f"{linear['share'][g]:.2f}", f"{tabular['value'][g]:.3f}"]
+                for g in range(se.GENERATIONS)]
+        retrain = (f"<p><b>Retraining on its own logs</b> (contextual bandit, 2 arms, regression oracle, "
+                   f"inverse gap weighting γ = {gamma}): each generation is fitted to the data the one before "
+                   f"logged. Best possible {linear['best']:.3f}; uniform exploration {linear['uniform']:.3f}.</p>"
+                   + table(["generation", "linear oracle: expected reward", "… its logged share of arm 1",
+                            "tabular oracle: expected reward"], gens, "kit-retrain-table"))
+        return "<div class='kit-status'>" + "<br>".join(rows) + "</div>" + retrain
 
 
 class SafeExplorationLesson(Lesson):
@@ -124,12 +133,20 @@ class SafeExplorationLesson(Lesson):
         "seed": Slider(0, 19, 1, 0, "seed", integer=True, width="340px"),
         "method": Choice([("both methods", "both"), ("UCB1 only", "UCB"), ("mixture only", "Mixture")],
                          "both", "show", width="340px"),
+        "gamma": Pick(list(se.GAMMAS), 200, "retraining: IGW γ", width="340px"),
     }
-    COLUMNS = [["alpha", "horizon", "arms"], ["gap", "seed", "method"]]
+    COLUMNS = [["alpha", "horizon", "arms"], ["gap", "seed", "method"], ["gamma"]]
     Display = SafeExplorationDisplay
 
     def compute(self, alpha, horizon, arms, gap, seed):
         return se.compare(int(arms), float(gap), int(horizon), int(seed), alpha=float(alpha))
+
+    def facts(self) -> dict:
+        lin, tab = se.retraining(200, "linear"), se.retraining(200, "tabular")
+        calm = se.retraining(10, "linear")
+        return {"gen0": lin["value"][0], "gen1": lin["value"][1], "gen2": lin["value"][2],
+                "share1": lin["share"][1], "share2": lin["share"][2], "tab1": tab["value"][1],
+                "best": lin["best"], "calm": calm["value"][-1]}
 
 
 def view(**values):
