@@ -133,7 +133,7 @@ class SafeExplorationLesson(Lesson):
         "seed": Slider(0, 19, 1, 0, "seed", integer=True, width="340px"),
         "method": Choice([("both methods", "both"), ("UCB1 only", "UCB"), ("mixture only", "Mixture")],
                          "both", "show", width="340px"),
-        "gamma": Pick(list(se.GAMMAS), 200, "retraining: IGW γ", width="340px"),
+        "gamma": Pick(list(se.GAMMAS), 200, "retraining γ", width="340px"),
     }
     COLUMNS = [["alpha", "horizon", "arms"], ["gap", "seed", "method"], ["gamma"]]
     Display = SafeExplorationDisplay
