@@ -21,17 +21,19 @@ MOVES_BY_CONTROL = {
     "threshold": [0.0, 0.2, 0.3, 0.5, 0.8, 100.0],
     "noise": [0.0, 0.01, 0.03, 0.1],
     "eps": [0.05, 0.1, 0.2, 0.5, 1.0],
+    "tasks": ["12 tasks", "continuous (ALP-GMM)"],
     "steps": [40, 120, 280, 920, 3000],
     "alpha": [0.05, 0.1, 0.3, 0.55, 0.8, 1.0],
 }
 
 
-def _lesson():
+def _lesson(tasks="12 tasks"):
     from widgets.lessons import unusual_feedback as uf
     from widgets.lessons.unusual_feedback_view import UnusualFeedbackLesson
 
-    lesson = UnusualFeedbackLesson()
-    caches = {"threshold": uf.preference_run, "noise": uf.teacher_run, "eps": uf.teacher_run,
+    lesson = UnusualFeedbackLesson(tasks=tasks)
+    teacher = uf.teacher_run if tasks == "12 tasks" else uf.alp_gmm_run
+    caches = {"threshold": uf.preference_run, "noise": teacher, "eps": teacher, "tasks": uf.alp_gmm_run,
               "alpha": uf.identification}
     original = lesson.compute
 
@@ -75,6 +77,11 @@ def headline():
             run = uf.teacher_run(noise, eps)
             rows.append(f"| teacher, noise {noise:g}, ε {eps:g} | learnable share {run['share'][uf.LEARNABLE].sum():.0%} | "
                         f"learnable mastery {run['final']:.2f} |")
+    for noise in (0.0, 0.03):
+        for eps in (0.2, 1.0):
+            run = uf.alp_gmm_run(noise, eps)
+            rows.append(f"| ALP-GMM, continuous x, noise {noise:g}, ε {eps:g} | learnable share "
+                        f"{run['learnable_share']:.0%} (band width 20%) | learnable mastery {run['final']:.2f} |")
     rf = uf.reward_free_curves()
     for e in uf.EXPLORERS:
         rows.append(f"| reward-free, {e}, 3000 steps | mean loss {rf[e]['mean'][-1]:.2%} | "
@@ -88,6 +95,9 @@ def headline():
 def main():
     wall, cpu, build_wall, build_cpu = one_off()
     rows = time_each_control(_lesson, MOVES_BY_CONTROL, MOVES)
+    continuous = time_each_control(lambda: _lesson("continuous (ALP-GMM)"),
+                                   {k: MOVES_BY_CONTROL[k] for k in ("noise", "eps")}, MOVES)
+    rows += [(f"{name} (continuous, ALP-GMM)", times) for name, times in continuous]
     print("## Learning from unusual feedback (lesson `unusual_feedback`)\n")
     print(run_note(__file__, "each move re-simulates its panel (caches cleared)", MOVES))
     print(update_table(rows, BUDGET_MS))

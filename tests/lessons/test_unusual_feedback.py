@@ -4,7 +4,9 @@
   Python; the expected regret of random pairs in closed form; the posterior update against the
   inverse of (precision + p (1 - p) z z') and one Newton step of logistic regression.
 * Teacher: the learnable tasks are known by construction; the scores follow the given learning
-  curves 1 - exp(-k / tau); with eps = 1 every task gets the same share.
+  curves 1 - exp(-k / tau); with eps = 1 every task gets the same share. ALP-GMM: EM recovers a mixture
+  whose parameters are set in the test; the course scores follow the stated curves; the first episodes
+  and their nearest-neighbour progress re-run by hand; the random teacher's share is the band's width.
 * Reward-free: the optimum by brute force over all 2^6 deterministic policies (linear solves), for
   the true chain and for the learned model; the planned policy's loss recomputed that way.
 * Revealing POMDP: the majority-vote error as an exact binomial sum (math.comb), the singular values
@@ -131,6 +133,60 @@ def brute_force(P, r, gamma=uf.GAMMA):
         r_pi = np.array([r[s, pol[s]] for s in range(S)])
         out.append(np.linalg.solve(np.eye(S) - gamma * P_pi, r_pi))
     return np.array(out)
+
+
+# ----------------------------------------------------------------------------- ALP-GMM (continuous tasks)
+
+def test_em_recovers_a_known_two_gaussian_mixture():
+    """Data drawn from a mixture whose weights and means are set here: EM's estimates match them."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    first = rng.random(n) < 0.3
+    X = np.where(first[:, None], rng.normal([0.2, 0.5], 0.05, (n, 2)), rng.normal([0.7, 0.1], 0.08, (n, 2)))
+    w, m, c = uf.gmm_fit(X[None], 2, np.random.default_rng(1), iters=60)
+    order = np.argsort(m[0, :, 0])
+    np.testing.assert_allclose(w[0, order], [0.3, 0.7], atol=0.02)
+    np.testing.assert_allclose(m[0, order], [[0.2, 0.5], [0.7, 0.1]], atol=0.01)
+    np.testing.assert_allclose(np.sqrt(c[0, order[1], [0, 1], [0, 1]]), [0.08, 0.08], atol=0.01)
+
+
+def test_course_scores_follow_the_stated_curves():
+    x = np.array([0.05, 0.1, 0.2, 0.29, 0.3, 0.9])
+    k = np.array([0.0, 5.0, 5.0, 5.0, 50.0, 50.0])
+    expected = [1.0, 1 - exp(-5 / 3.0), 1 - exp(-5 / 13.0), 1 - exp(-5 / 22.0), 0.0, 0.0]
+    np.testing.assert_allclose(uf.course_competence(k, x), expected, atol=1e-12)
+
+
+def test_alp_gmm_spends_its_budget_where_the_student_can_learn():
+    """The random teacher (eps = 1) spends a share 0.2 on [0.1, 0.3), the band's width (binomial
+    tolerance); ALP-GMM spends far more there and ends with the band better learned."""
+    rand, alp = uf.alp_gmm_run(0.0, 1.0), uf.alp_gmm_run(0.0, 0.2)
+    n = uf.CONT_BUDGET * uf.CONT_RUNS
+    assert rand["learnable_share"] == pytest.approx(0.2, abs=3 * np.sqrt(0.16 / n))
+    assert alp["learnable_share"] > 0.45 and alp["final"] > rand["final"] + 0.08
+    # its mixture's component of highest mean progress sits in the learnable band
+    best = alp["gmm_means"][np.argmax(alp["gmm_means"][:, 1])]
+    assert 0.1 <= best[0] < 0.3
+
+
+def test_progress_is_measured_against_the_nearest_earlier_course():
+    """Re-run the first 12 episodes of one run by hand (uniform picks, no noise) and compare the
+    courses and the nearest-neighbour progress the teacher saw."""
+    rng = np.random.default_rng(5)
+    practice = np.zeros(len(uf.CELLS))
+    xs, scores = [], []
+    for t in range(12):
+        x = rng.random(uf.CONT_RUNS)[0]
+        practice += np.exp(-(uf.CELLS - x) ** 2 / (2 * 0.03 ** 2))
+        cell = int(round(x * 100))
+        scores.append(float(uf.course_competence(practice[cell], uf.CELLS[cell])))
+        rng.standard_normal(uf.CONT_RUNS)                   # the score noise draw (times σ = 0)
+        xs.append(x)
+    progress = [0.0] + [abs(scores[t] - scores[int(np.argmin([abs(xs[t] - xj) for xj in xs[:t]]))])
+                        for t in range(1, 12)]
+    run = uf.alp_gmm_run(0.0, 0.2, budget=12, runs=uf.CONT_RUNS)
+    np.testing.assert_allclose(run["x"][0], xs, atol=1e-12)
+    np.testing.assert_allclose(run["alp"][0], progress, atol=1e-12)
 
 
 def test_the_planner_finds_the_brute_force_optimum():

@@ -18,7 +18,7 @@ def y(lesson, key):
 
 def test_default_panels(lesson):
     assert isinstance(lesson, UnusualFeedbackLesson)
-    assert set(lesson.controls) == {"threshold", "noise", "eps", "steps", "alpha"}
+    assert set(lesson.controls) == {"threshold", "noise", "eps", "tasks", "steps", "alpha"}
     assert y(lesson, "regret")[-1] == pytest.approx(uf.preference_run(0.3)["regret"][-1])
     assert y(lesson, "share")[:4].sum() > 0.7                       # the learnable tasks
     assert "α = 0.30" in lesson.figure.layout.annotations[3].text
@@ -65,3 +65,15 @@ def test_quiz_right_and_wrong_answers(lesson):
     assert q2.submit("exactly 0.35") and not q2.submit("lower than 0.35")
     assert q3.submit("spread over every task, including too hard and mastered ones")
     assert not q3.submit("nowhere: noise averages out")
+
+
+def test_continuous_task_space_redraws_the_teacher_panel(lesson):
+    fig_id = id(lesson.figure)
+    lesson.tour.go(4)                                  # ALP-GMM on the continuous course parameter
+    assert id(lesson.figure) == fig_id and len(lesson.trace("share").x) == 20
+    share = np.array(lesson.trace("share").y)
+    assert share.sum() == pytest.approx(1.0) and share[2:6].sum() > 0.5      # bins 0.10 .. 0.30: learnable
+    assert "ALP-GMM" in lesson.figure.layout.annotations[1].text
+    assert "last mixture (x, ALP) means" in lesson.readout.value
+    lesson.controls["tasks"].value = "12 tasks"
+    assert list(lesson.trace("share").x[:2]) == ["L1", "L2"]

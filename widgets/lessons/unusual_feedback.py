@@ -16,8 +16,10 @@ Compute only (numpy): no ipywidgets, no plotly. Four small toys, one per paper:
   mastered ones (always 1). The teacher samples tasks in proportion to the absolute change of
   the student's score on them (ALP), with a share ``eps`` of uniform picks. After R. Portelas,
   C. Colas, K. Hofmann, P.-Y. Oudeyer, "Teacher algorithms for curriculum learning of Deep RL in
-  continuously parameterized environments" (CoRL 2019, arXiv:1910.07224), whose ALP-GMM fits a
-  Gaussian mixture over a continuous task space; here the tasks are a finite list (a bandit).
+  continuously parameterized environments" (CoRL 2019, arXiv:1910.07224). Then ALP-GMM itself on a
+  continuous task parameter: progress against the nearest earlier task, a Gaussian mixture fitted
+  to recent (parameter, progress) pairs, tasks drawn from components in proportion to their mean
+  progress; the student is a made-up learning curve, not a deep-RL agent.
 * Reward-free exploration. A 6-state chain MDP (moving right is slow and unreliable) is explored
   with no reward: by random actions, or by a count-based explorer that plans towards rarely tried
   (state, action) pairs. Then, for random rewards, the planner solves the *learned* model and we
@@ -169,6 +171,109 @@ def teacher_run(noise: float, eps: float, budget: int = BUDGET, runs: int = TEAC
         progress.append(competence(k)[:, LEARNABLE].mean())
     return {"counts": k, "share": k.mean(axis=0) / budget, "progress": np.array(progress),
             "final": competence(k)[:, LEARNABLE].mean()}
+
+
+# ----------------------------------------------------------------------------- 2b. ALP-GMM, continuous tasks
+#
+# The same teacher over a *continuous* task parameter x in [0, 1] (think: the height of obstacles in
+# a procedurally generated course). Easy courses (x < 0.1) are mastered, x in [0.1, 0.3) can be
+# learned (harder ones more slowly), x >= 0.3 cannot: most of the space is unlearnable. Practice at x also helps nearby courses. ALP-GMM
+# (Portelas et al.): each new episode's absolute learning progress is |its score − the score of the
+# nearest earlier episode|; every FIT_EVERY episodes a Gaussian mixture is fitted to the recent
+# (x, ALP) pairs, and the next x is drawn from a component chosen in proportion to its mean ALP
+# (a share eps of episodes, and the first BOOTSTRAP, are uniform).
+
+CONT_BUDGET, CONT_RUNS, BOOTSTRAP, FIT_EVERY, WINDOW, COMPONENTS = 250, 8, 30, 25, 150, 3
+CELLS = np.linspace(0.0, 1.0, 101)
+EASY, HARD, REACH = 0.1, 0.3, 0.03          # region edges and how far practice at x transfers
+BINS = np.linspace(0.0, 1.0, 21)
+BIN_NAMES = [f"{b:.2f}" for b in BINS[:-1]]
+
+
+def course_kind(x):
+    x = np.asarray(x, dtype=float)
+    return np.where(x < EASY, "mastered", np.where(x < HARD, "learnable", "too hard"))
+
+
+def course_competence(practice, cells=CELLS):
+    """Score on each course given the practice it received: 1 below EASY, 0 from HARD on, and
+    ``1 − exp(−practice / tau(x))`` in between with tau growing from 3 to 23 across the learnable band."""
+    cells = np.asarray(cells, dtype=float)
+    tau = 3.0 + 100.0 * (cells - EASY)
+    learned = 1 - np.exp(-np.asarray(practice) / np.where(tau > 0, tau, 1.0))
+    return np.where(cells < EASY, 1.0, np.where(cells < HARD, learned, 0.0))
+
+
+def gmm_fit(X, k: int, rng, iters: int = 20, reg: float = 1e-4):
+    """Two-dimensional Gaussian mixtures fitted by EM to a batch of data sets X (R, N, 2) at once.
+
+    Returns weights (R, k), means (R, k, 2), covariances (R, k, 2, 2). Started from k distinct
+    points of each data set and the pooled covariance; ``reg`` is added to every covariance's
+    diagonal. The 2 × 2 inverses and determinants are written out (no einsum: it is the hot loop).
+    """
+    X = np.asarray(X, dtype=float)
+    R, N, _ = X.shape
+    x, y = X[:, None, :, 0], X[:, None, :, 1]                                  # (R, 1, N)
+    start = np.argsort(rng.random((R, N)), axis=1)[:, :k]
+    mx, my = np.take_along_axis(X[..., 0], start, 1), np.take_along_axis(X[..., 1], start, 1)   # (R, k)
+    sxx = np.full((R, k), X[..., 0].var() + reg)
+    syy = np.full((R, k), X[..., 1].var() + reg)
+    sxy = np.zeros((R, k))
+    weights = np.full((R, k), 1.0 / k)
+    for _ in range(iters):
+        dx, dy = x - mx[..., None], y - my[..., None]                          # (R, k, N)
+        det = sxx * syy - sxy ** 2
+        maha = (syy[..., None] * dx * dx - 2 * sxy[..., None] * dx * dy + sxx[..., None] * dy * dy) / det[..., None]
+        logp = np.log(weights / np.sqrt(det))[..., None] - 0.5 * maha
+        logp -= logp.max(axis=1, keepdims=True)
+        resp = np.exp(logp)
+        resp /= resp.sum(axis=1, keepdims=True)                                 # (R, k, N)
+        nk = resp.sum(axis=2) + 1e-10
+        weights = nk / N
+        mx, my = (resp * x).sum(2) / nk, (resp * y).sum(2) / nk
+        dx, dy = x - mx[..., None], y - my[..., None]
+        sxx = (resp * dx * dx).sum(2) / nk + reg
+        syy = (resp * dy * dy).sum(2) / nk + reg
+        sxy = (resp * dx * dy).sum(2) / nk
+    covs = np.stack([np.stack([sxx, sxy], -1), np.stack([sxy, syy], -1)], -2)
+    return weights, np.stack([mx, my], -1), covs
+
+
+@lru_cache(maxsize=64)
+def alp_gmm_run(noise: float, eps: float, budget: int = CONT_BUDGET, runs: int = CONT_RUNS, seed: int = 5):
+    """ALP-GMM teacher on the continuous course parameter (eps = 1 is the random teacher).
+
+    Returns the courses chosen (runs, budget), the share of the budget per bin of x, the final mean
+    competence on the learnable band, and the last mixture fitted (weights, means of (x, ALP))."""
+    rng = np.random.default_rng(seed)
+    rows = np.arange(runs)
+    practice = np.zeros((runs, len(CELLS)))
+    xs, scores, alps = (np.zeros((runs, budget)) for _ in range(3))
+    gmm = None
+    for t in range(budget):
+        x = rng.random(runs)
+        if gmm is not None and t >= BOOTSTRAP:
+            w, m, c = gmm
+            mean_alp = np.maximum(m[:, :, 1], 1e-6)
+            cdf = np.cumsum(mean_alp / mean_alp.sum(axis=1, keepdims=True), axis=1)
+            comp = np.minimum((rng.random((runs, 1)) > cdf).sum(axis=1), COMPONENTS - 1)
+            drawn = np.clip(m[rows, comp, 0] + np.sqrt(c[rows, comp, 0, 0]) * rng.standard_normal(runs), 0, 1)
+            x = np.where(rng.random(runs) < eps, x, drawn)
+        practice += np.exp(-(CELLS[None, :] - x[:, None]) ** 2 / (2 * REACH ** 2))
+        cell = np.rint(x * (len(CELLS) - 1)).astype(int)
+        score = course_competence(practice[rows, cell], CELLS[cell]) + noise * rng.standard_normal(runs)
+        if t:
+            nearest = np.argmin(np.abs(xs[:, :t] - x[:, None]), axis=1)
+            alps[:, t] = np.abs(score - scores[rows, nearest])
+        xs[:, t], scores[:, t] = x, score
+        if eps < 1 and t + 1 >= BOOTSTRAP and (t + 1 - BOOTSTRAP) % FIT_EVERY == 0:   # eps = 1 never uses it
+            lo = max(1, t + 1 - WINDOW)
+            gmm = gmm_fit(np.stack([xs[:, lo:t + 1], alps[:, lo:t + 1]], axis=-1), COMPONENTS, rng)
+    band = (CELLS >= EASY) & (CELLS < HARD)
+    share = np.stack([np.histogram(row, bins=BINS)[0] for row in xs]).mean(axis=0) / budget
+    return {"x": xs, "alp": alps, "share": share, "learnable_share": float(((xs >= EASY) & (xs < HARD)).mean()),
+            "final": float(course_competence(practice, CELLS)[:, band].mean()),
+            "gmm_means": None if gmm is None else gmm[1][0], "gmm_weights": None if gmm is None else gmm[0][0]}
 
 
 # ----------------------------------------------------------------------------- 3. reward-free

@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 
 from . import unusual_feedback as uf
 from .base import Lesson, LessonDisplay, add, assign, set_title, table, trace
-from .controls import Pick, Slider
+from .controls import Choice, Pick, Slider
 
 KIND_COLOURS = {"learnable": "#2ca02c", "too hard": "#d62728", "mastered": "#7f7f7f"}
 EXPLORER_COLOURS = {"random": "#ff7f0e", "count-based": "#1f77b4"}
@@ -85,9 +85,24 @@ class UnusualFeedbackDisplay(LessonDisplay):
         top = max(mine["regret"][-1], always["regret"][-1], always["queries"][-1])
         fig.layout.yaxis.range = [0, 1.1 * top]
         set_title(fig, 0, f"Preferences: {mine['queries'][-1]:.0f} queries vs {always['queries'][-1]:.0f}")
-        assign(trace(fig, "share"), y=r["teacher"]["share"])
-        assign(trace(fig, "share_random"), y=r["random_teacher"]["share"])
-        set_title(fig, 1, f"Teacher: {r['teacher']['share'][uf.LEARNABLE].sum():.0%} of practice on learnable tasks")
+        if v["tasks"] == "12 tasks":
+            kinds = list(uf.TASK_KINDS)
+            assign(trace(fig, "share"), x=uf.TASK_NAMES, y=r["teacher"]["share"], customdata=kinds,
+                   name="ALP teacher's budget")
+            trace(fig, "share").marker.color = [KIND_COLOURS[k] for k in kinds]
+            assign(trace(fig, "share_random"), x=uf.TASK_NAMES, y=r["random_teacher"]["share"])
+            fig.layout.xaxis2.title.text = None
+            fig.layout.yaxis2.range = [0, 0.32]
+            set_title(fig, 1, f"Teacher: {r['teacher']['share'][uf.LEARNABLE].sum():.0%} of practice on learnable tasks")
+        else:
+            kinds = list(uf.course_kind(uf.BINS[:-1] + 0.025))
+            assign(trace(fig, "share"), x=uf.BIN_NAMES, y=r["teacher"]["share"], customdata=kinds,
+                   name="ALP-GMM teacher's budget")
+            trace(fig, "share").marker.color = [KIND_COLOURS[k] for k in kinds]
+            assign(trace(fig, "share_random"), x=uf.BIN_NAMES, y=r["random_teacher"]["share"])
+            fig.layout.xaxis2.title.text = "course parameter x (bins of 0.05)"
+            fig.layout.yaxis2.range = [0, 0.32]
+            set_title(fig, 1, f"ALP-GMM: {r['teacher']['learnable_share']:.0%} of practice on learnable courses")
         curves = r["reward_free"]
         for explorer in uf.EXPLORERS:
             assign(trace(fig, f"mean_{explorer}"), y=np.maximum(curves[explorer]["mean"], 1e-4))
@@ -110,7 +125,10 @@ class UnusualFeedbackDisplay(LessonDisplay):
         rows = [["preferences", f"regret {r['preference']['regret'][-1]:.1f} with {r['preference']['queries'][-1]:.0f} "
                  f"queries; always asking: {r['always']['regret'][-1]:.1f} with {r['always']['queries'][-1]:.0f}"],
                 ["teacher", f"learnable tasks end at {r['teacher']['final']:.2f} of mastery (random teacher: "
-                 f"{r['random_teacher']['final']:.2f})"],
+                 f"{r['random_teacher']['final']:.2f})" + (
+                     "" if v["tasks"] == "12 tasks" or r["teacher"]["gmm_means"] is None else
+                     "; last mixture (x, ALP) means: " + ", ".join(
+                         f"({m[0]:.2f}, {m[1]:.2f})" for m in r["teacher"]["gmm_means"]))],
                 ["reward-free", "mean loss " + ", ".join(f"{e} {rf[e]['mean'][at]:.2%} (far state seen {far[e]:.0f}×)"
                                                          for e in uf.EXPLORERS)],
                 ["hidden state", f"{ident['needed']} observations for 5% error; Hoeffding says "
@@ -127,16 +145,18 @@ class UnusualFeedbackLesson(Lesson):
         "threshold": Pick([("always", 0.0)] + [(f"{t:g}", t) for t in (0.2, 0.3, 0.5, 0.8)] + [("never", 100.0)], 0.3, "ask if std >"),
         "noise": Pick([0.0, 0.01, 0.03, 0.1], 0.0, "score noise σ"),
         "eps": Pick([(f"{e:g}", e) for e in (0.05, 0.1, 0.2, 0.5)] + [("1 (random)", 1.0)], 0.1, "uniform share ε"),
+        "tasks": Choice(["12 tasks", "continuous (ALP-GMM)"], "12 tasks", "task space"),
         "steps": Pick([int(s) for s in uf.CHECKPOINTS], 280, "exploration steps"),
         "alpha": Slider(0.05, 1.0, 0.05, 0.3, "revealing α", fmt=".2f"),
     }
-    COLUMNS = {"Preferences": ["threshold"], "Teacher": ["noise", "eps"], "Reward-free": ["steps"],
+    COLUMNS = {"Preferences": ["threshold"], "Teacher": ["noise", "eps", "tasks"], "Reward-free": ["steps"],
                "Hidden state": ["alpha"]}
     Display = UnusualFeedbackDisplay
 
-    def compute(self, threshold, noise, eps, alpha):
+    def compute(self, threshold, noise, eps, tasks, alpha):
+        teach = uf.teacher_run if tasks == "12 tasks" else uf.alp_gmm_run
         return {"preference": uf.preference_run(float(threshold)), "always": uf.preference_run(0.0),
-                "teacher": uf.teacher_run(float(noise), float(eps)), "random_teacher": uf.teacher_run(float(noise), 1.0),
+                "teacher": teach(float(noise), float(eps)), "random_teacher": teach(float(noise), 1.0),
                 "reward_free": uf.reward_free_curves(), "identification": uf.identification(round(float(alpha), 4))}
 
     def facts(self) -> dict:
@@ -152,7 +172,9 @@ class UnusualFeedbackLesson(Lesson):
                 "worst_random": rf["random"]["worst"][-1], "worst_count": rf["count-based"]["worst"][-1],
                 "far_random": rf["random"]["visits"][-1, -1], "far_count": rf["count-based"]["visits"][-1, -1],
                 "n_03": uf.samples_needed(0.3), "n_015": uf.samples_needed(0.15), "n_06": uf.samples_needed(0.6),
-                "hoeff_03": 2 * np.log(20) / 0.09}
+                "hoeff_03": 2 * np.log(20) / 0.09,
+                "gmm_share": uf.alp_gmm_run(0.0, 0.2)["learnable_share"], "gmm_final": uf.alp_gmm_run(0.0, 0.2)["final"],
+                "gmm_random_final": uf.alp_gmm_run(0.0, 1.0)["final"]}
 
 
 def view(**values):
