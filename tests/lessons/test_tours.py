@@ -257,3 +257,11 @@ def test_a_near_shortest_path_meets_few_clusters():
     assert q[0]["n_clusters"] == len(T.build_oracle(2.0)["levels"][0]["centres"])
     assert max(p["fewest"] for p in q) <= 6
     assert all(p["fewest"] <= p["clusters_met"] for p in q)
+
+
+def test_touching_clusters_are_drawn_in_different_colours():
+    a, b = T.grid_graph()["edges"]
+    for lv in T.build_oracle(1.0)["levels"]:
+        la, lb = lv["label"][a], lv["label"][b]
+        differ = la != lb
+        assert np.all(lv["colour"][la[differ]] != lv["colour"][lb[differ]])

@@ -503,9 +503,19 @@ def build_oracle(eps: float, side: int = GRID_SIDE) -> dict:
         cd = dist[np.ix_(centres, centres)]
         stored = cd <= scale * (1 + eps / 4)
         own = dist[np.arange(len(label)), centres[label]]
+        a, b = g["edges"]
+        earlier: dict = {}                                         # cluster -> touching clusters before it
+        for x, y in zip(label[a].tolist(), label[b].tolist()):
+            if x != y:
+                earlier.setdefault(max(x, y), set()).add(min(x, y))
+        colour = [0] * len(centres)                                 # 12 colours, neighbours differ
+        for c in range(len(centres)):
+            used = {colour[y] for y in earlier.get(c, ())}
+            colour[c] = next(k % 12 for k in range(c, c + 12) if k % 12 not in used)
+        colour = np.array(colour)
         levels.append({"scale": scale, "label": label, "centres": centres, "stored": stored,
                        "centre_dist": np.where(stored, cd, np.inf), "own": own,
-                       "rho": float(own.max())})
+                       "rho": float(own.max()), "colour": colour})
     return {"levels": levels, "entries": int(sum(np.triu(lv["stored"]).sum() + len(lv["own"]) for lv in levels)),
             "n": side * side}
 
@@ -591,7 +601,8 @@ def query_picture(eps: float, level: int, query: int, side: int = GRID_SIDE) -> 
     path = shortest_path(side, u, v)
     return {"u": u, "v": v, "true": float(g["dist"][u, v]), "estimate": float(min(ests)), "used": used,
             "path": path, "route": shortest_path(side, u, cu) + shortest_path(side, cu, cv)[1:]
-            + shortest_path(side, cv, v)[1:], "label": lv["label"], "scale": lv["scale"],
+            + shortest_path(side, cv, v)[1:], "label": lv["label"], "colour": lv["colour"][lv["label"]],
+            "scale": lv["scale"],
             "clusters_met": len(set(lv["label"][path].tolist())), "n_clusters": len(lv["centres"]),
             "fewest": fewest_clusters(g["W"], lv["label"], u, v, (1 + eps) * float(g["dist"][u, v])),
             "rho": lv["rho"], "levels": len(levels)}

@@ -72,6 +72,8 @@ class ToursDisplay(LessonDisplay):
                                        marker=dict(size=10, color=[], line=dict(color="black", width=1))), 2, 1)
         add(fig, "gridedges", go.Scatter(x=[], y=[], mode="lines", showlegend=False, hoverinfo="skip",
                                          line=dict(color="#dddddd", width=1)), 2, 2)
+        add(fig, "inside", go.Scatter(x=[], y=[], mode="lines", name="road inside a cluster", hoverinfo="skip",
+                                      line=dict(color="#888888", width=4)), 2, 2)
         add(fig, "vertices", go.Scattergl(x=[], y=[], mode="markers", showlegend=False,
                                           marker=dict(size=7, color=[], cmin=0, cmax=len(PALETTE) - 1,
                                                       colorscale=CLUSTER_SCALE)), 2, 2)
@@ -87,7 +89,7 @@ class ToursDisplay(LessonDisplay):
             fig.update_xaxes(range=[-0.05, 1.05], showticklabels=False, row=row, col=col)
             fig.update_yaxes(range=[-0.05, 1.1], showticklabels=False, scaleanchor="x" if row == 1 else "x3",
                              row=row, col=col)
-        fig.update_xaxes(title_text="simulations (search budget)", type="log", row=1, col=2)
+        fig.update_xaxes(title_text="simulations (search budget)", type="log", tickvals=T.BUDGETS, row=1, col=2)
         fig.update_yaxes(title_text="% above the optimum", rangemode="tozero", row=1, col=2)
         fig.update_xaxes(showticklabels=False, row=2, col=2)
         fig.update_yaxes(showticklabels=False, scaleanchor="x4", row=2, col=2)
@@ -103,8 +105,7 @@ class ToursDisplay(LessonDisplay):
         assign(trace(fig, "opt"), **dict(zip("xy", _closed(xy, r["inst"]["tour"]))))
         assign(trace(fig, "found"), **dict(zip("xy", _closed(xy, r["found"]))))
         assign(trace(fig, "cities"), x=xy[:, 0], y=xy[:, 1])
-        set_title(fig, 0, f"{len(xy)} cities, {T.HEATMAPS[v['heat']]} heatmap (k = {r['k']}); "
-                          f"search gap {r['gap']:.1f}%")
+        set_title(fig, 0, f"{len(xy)} cities, {T.HEATMAPS[v['heat']]} heatmap: search gap {r['gap']:.1f}%")
         opt = r["inst"]["opt"]
         for kind, run in r["runs"].items():
             line = trace(fig, f"curve_{kind}")
@@ -130,14 +131,17 @@ class ToursDisplay(LessonDisplay):
         edges = trace(fig, "gridedges")
         if edges.x is None or len(edges.x) == 0:                  # the grid never changes: draw it once
             assign(edges, **dict(zip("xy", _segments(g["xy"], list(zip(*g["edges"]))))))
+        a, b = g["edges"]
+        same = qp["label"][a] == qp["label"][b]
+        assign(trace(fig, "inside"), **dict(zip("xy", _segments(g["xy"], list(zip(a[same], b[same]))))))
         vx = trace(fig, "vertices")
         assign(vx, x=gx, y=gy)
-        vx.marker.color = qp["label"] % len(PALETTE)
+        vx.marker.color = qp["colour"] % len(PALETTE)
         assign(trace(fig, "path"), x=gx[qp["path"]], y=gy[qp["path"]])
         assign(trace(fig, "route"), x=gx[qp["route"]], y=gy[qp["route"]])
         assign(trace(fig, "ends"), x=gx[[qp["u"], qp["v"]]], y=gy[[qp["u"], qp["v"]]])
-        set_title(fig, 3, f"scale {qp['scale']:.1f}: {qp['n_clusters']} clusters; shortest path meets "
-                          f"{qp['clusters_met']}, a (1+ε)-short one {qp['fewest']}")
+        set_title(fig, 3, f"scale {qp['scale']:.0f}: {qp['n_clusters']} clusters; shortest path meets "
+                          f"{qp['clusters_met']}, best (1+ε)-path {qp['fewest']}")
 
     def readout(self) -> str:
         r, v = self.result, self.values
