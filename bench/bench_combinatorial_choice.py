@@ -27,9 +27,11 @@ MOVES_BY_CONTROL = {
     "length": [1, 3, 5, 7],
     "samples": [1, 4, 16, 64],
     "groups": [1, 6, 12, 24, 48],
+    "arms": ["00101", "11111", "00000", "10010", "01100"],
 }
 FEEDS = {"k": ["coverage_stream"], "eps": ["coverage_stream"], "deletions": ["coverage_stream"],
-         "horizon": ["path_plans", "best_walk", "subpo_walk"], "values": ["cascade_curves", "cascade_plan"], "samples": ["grouping_curves"]}
+         "horizon": ["path_plans", "best_walk", "subpo_walk"], "values": ["cascade_curves", "cascade_plan"], "samples": ["grouping_curves"],
+         "arms": ["arms_state"]}
 
 
 def clear_caches(control):

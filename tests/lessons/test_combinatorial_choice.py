@@ -313,3 +313,56 @@ def test_session_values_match_a_simulation_and_planning_prefers_engaging_items()
     assert V[cc.START_STATE] > V_myopic[cc.START_STATE] * 1.1                # looking ahead pays
     first, myopic_first = plan[0][cc.START_STATE], myopic_plan[0][cc.START_STATE]
     assert cc.ITEM_KINDS[first[0]] == "quality" and cc.ITEM_KINDS[myopic_first[0]] == "clickbait"
+
+
+# ----------------------------------------------------------------------------- restless arms (SEQUOIA)
+def joint_model_by_hand():
+    """Feasible sets, transitions and rewards of the five arms, written out arm by arm."""
+    states = list(itertools.product((0, 1), repeat=5))
+    acts = [a for a in states if sum(c * x for c, x in zip((1, 1, 1, 2, 2), a)) <= 3]
+    T = np.zeros((32, len(acts), 32))
+    for i, s in enumerate(states):
+        for j, a in enumerate(acts):
+            for k, s2 in enumerate(states):
+                prob = 1.0
+                for arm in range(5):
+                    good = cc.ARM_PGOOD[arm, s[arm], a[arm]]
+                    prob *= good if s2[arm] else 1 - good
+                T[i, j, k] = prob
+    return states, acts, T, np.array([sum(s) for s in states], float)
+
+
+def net_by_hand(params, s, a):
+    W, b, v, c = params
+    x = np.array(list(s) + list(a), float) * 2 - 1
+    return float(np.maximum(W @ x + b, 0) @ v + c)
+
+
+def test_the_mip_finds_the_networks_best_feasible_set_in_every_state():
+    states, acts, _, _ = joint_model_by_hand()
+    for s in states:
+        action, q = cc.qnet_mip(s)
+        best = max(net_by_hand(cc.QNET, s, a) for a in acts)
+        assert tuple(action) in acts and q == pytest.approx(best, abs=1e-6)
+        assert net_by_hand(cc.QNET, s, action) == pytest.approx(best, abs=1e-6)
+
+
+def test_network_policy_is_near_optimal_and_beats_myopic_and_retraining_agrees():
+    states, acts, T, R = joint_model_by_hand()
+    V = np.zeros(32)
+    for _ in range(600):                                                 # value iteration by hand
+        V = (R[:, None] + 0.9 * T @ V).max(axis=1)
+
+    def value(params):
+        pol = [int(np.argmax([net_by_hand(params, s, a) for a in acts])) for s in states]
+        P = T[np.arange(32), pol]
+        return np.linalg.solve(np.eye(32) - 0.9 * P, R)
+
+    stored = value(cc.QNET)
+    myopic_pol = [int(np.argmax([sum(cc.ARM_PGOOD[i, s[i], a[i]] for i in range(5)) for a in acts])) for s in states]
+    myopic = np.linalg.solve(np.eye(32) - 0.9 * T[np.arange(32), myopic_pol], R)
+    assert stored.mean() >= 0.995 * V.mean() and np.all(stored <= V + 1e-9)
+    assert stored.mean() > myopic.mean() + 1.5
+    np.testing.assert_allclose(cc.arms_policies()["values"]["SEQUOIA"], stored, rtol=1e-9)
+    np.testing.assert_allclose(cc.arms_policies()["values"]["optimal"], V, rtol=1e-6)
+    assert value(cc.train_qnet()).mean() >= 0.99 * V.mean()              # the stored net is reproducible

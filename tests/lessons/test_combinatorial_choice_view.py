@@ -18,7 +18,7 @@ def ys(lesson, key):
 
 def test_default_view(lesson):
     assert isinstance(lesson, CombinatorialChoiceLesson)
-    assert len(lesson.figure.data) == 27
+    assert len(lesson.figure.data) == 32
     opt, greedy, kept = ys(lesson, "opt"), ys(lesson, "greedy value"), ys(lesson, "kept value")
     assert len(opt) == 100 and np.all(greedy >= (1 - 1 / np.e) * opt) and np.all(kept >= opt / 3 - 1e-9)
     assert ys(lesson, "kept calls")[-1] < ys(lesson, "greedy calls")[-1]
@@ -67,7 +67,7 @@ def test_tour_steps_show_what_they_say(lesson):
     assert f"{walk['values']['subpo']:.1f}" in lesson.tour.narration.value
     assert lesson.trace("walk subpo").name.endswith(f"{walk['values']['subpo']:.1f}")
     assert "SubPO trained" in lesson.readout.value
-    lesson.tour.go(7)
+    lesson.tour.go(6)
     assert f"{ys(lesson, 'cascade BestPerm')[2]:.3f}" in lesson.tour.narration.value
 
 
@@ -85,8 +85,22 @@ def test_user_states_relabel_the_cascade_and_the_readout_compares_with_myopic(le
     assert "quality" in lesson.readout.value and "clickbait" in lesson.readout.value
     best, myopic = ys(lesson, "cascade BestPerm"), ys(lesson, "cascade by p·w")
     assert np.all(best >= myopic - 1e-12) and best[2] > myopic[2]
-    lesson.tour.go(8)
+    lesson.tour.go(7)
     assert lesson.controls["values"].value == "states"
     assert f"{best[2]:.3f}" in lesson.tour.narration.value and f"{myopic[2]:.3f}" in lesson.tour.narration.value
     lesson.controls["values"].value = "varied"
     assert lesson.trace("cascade BestPerm").name == "list BestPerm"
+
+
+def test_arm_state_choice_moves_the_mip_pick(lesson):
+    pick = lesson.trace("arms pick").x[0]
+    a = lesson.result["arms"]
+    assert pick == a["labels"][int(np.argmax(a["qnet"]))] and "restless arms" in lesson.readout.value
+    lesson.controls["arms"].value = "11111"
+    b = lesson.result["arms"]
+    assert lesson.trace("arms pick").x[0] == b["labels"][int(np.argmax(b["qnet"]))]
+    assert lesson.trace("arms pick").y[0] == pytest.approx(b["qnet"].max())
+    assert "state 11111" in lesson.readout.value
+    lesson.tour.go(9)
+    assert lesson.controls["arms"].value == "00101"
+    assert f"{ys(lesson, 'arms values')[1]:.2f}" in lesson.tour.narration.value
