@@ -54,6 +54,16 @@ def test_uniform_drop_rate_is_the_binomial_overflow(factor, k, n_tokens, n_exper
     assert cc.uniform_drop_rate(factor, k, n_tokens, n_experts) == pytest.approx(want, rel=1e-9, abs=1e-14)
 
 
+@pytest.mark.parametrize("k, n_experts", [(1, 4), (2, 8), (4, 32)])
+def test_the_plotted_uniform_curve_is_the_closed_form_at_every_factor(k, n_experts):
+    curve = cc.uniform_drop_curve(k, cc.N_TOKENS, n_experts)
+    p = k / n_experts
+    for factor, got in zip(cc.FACTORS[::5], curve[::5]):
+        cap = int(np.floor(factor * k * cc.N_TOKENS / n_experts + 1e-9))
+        tail = sum(binom.sf(j - 1, cc.N_TOKENS, p) for j in range(1, cap + 1))
+        assert got == pytest.approx(n_experts * (cc.N_TOKENS * p - tail) / (k * cc.N_TOKENS), rel=1e-9, abs=1e-14)
+
+
 @pytest.mark.parametrize("factor, k, n_experts", [(1.0, 2, 8), (1.0, 1, 16), (0.9, 1, 4)])
 def test_uniform_drop_rate_matches_monte_carlo(factor, k, n_experts):
     """Every token picks k distinct experts uniformly at random; count the overflow per batch."""
@@ -133,6 +143,28 @@ def test_routing_beats_random_bricks_and_all_bricks_are_exact():
     full, rng = ffn.forward(x), np.random.default_rng(4)
     draws = [cc.relative_error(ffn.forward(x, list(rng.permutation(6)[:2])), full) for _ in range(400)]
     assert np.mean(draws) == pytest.approx(s["random"][1], abs=4 * np.std(draws) / 20)
+
+
+def test_growing_a_brick_fits_the_new_task_and_leaves_old_tasks_alone():
+    old = cc.BrickFFN().fit()
+    centre, mapping = cc.new_task(old.d)
+    x_fit = centre + old.spread * np.random.default_rng(9).normal(size=(400, old.d))
+    grown = cc.BrickFFN().fit().grow(x_fit, x_fit @ mapping)
+    n_old = old.n_neurons
+    np.testing.assert_array_equal(grown.w_in_[:n_old], old.w_in_)          # old neurons untouched
+    np.testing.assert_array_equal(grown.w_out_[:, :n_old], old.w_out_)
+    # the new output weights solve the normal equations A^T (A V - Y) = 0 on the new task
+    act = np.maximum(x_fit @ grown.w_in_[n_old:].T - old.threshold, 0)
+    residual = act @ grown.w_out_[:, n_old:].T - x_fit @ mapping
+    assert np.max(np.abs(act.T @ residual)) < 1e-8 * np.abs(act).sum()
+    # routed to one brick, each old query computes exactly what it did before growing
+    x_old, tasks = old.sample(20, np.random.default_rng(3))
+    for q, t in zip(x_old[::7], tasks[::7]):
+        b = int(grown.route(q[None], 1)[0, 0])
+        assert b == int(old.route(q[None], 1)[0, 0]) < old.n_tasks
+        np.testing.assert_array_equal(grown.forward(q[None], [b]), old.forward(q[None], [b]))
+    g = cc.grow_study()
+    assert g["before"] > 0.9 and g["after"] < 0.15 and g["old_change"] == 0.0
 
 
 # ----------------------------------------------------------------------------- early exits

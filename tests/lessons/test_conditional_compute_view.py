@@ -39,6 +39,9 @@ def test_controls_redraw_in_place(lesson):
     assert list(trace(lesson.figure, "cap").y) == [512, 512] and ys(lesson, "dropped").sum() == 0
     c["experts"].value = 32
     assert len(ys(lesson, "kept")) == 32
+    c["grow"].value = True
+    assert np.array(trace(lesson.figure, "heat").z).shape == (7, 120)
+    assert list(trace(lesson.figure, "task7").y)[0] < 0.15 and "grown brick" in lesson.readout.value
     c["bricks"].value = 6
     assert list(trace(lesson.figure, "brick_now").y) == pytest.approx([0, 0], abs=1e-12)
     before = list(trace(lesson.figure, "exit_now").x)
@@ -58,6 +61,8 @@ def test_tour_steps_show_what_they_say(lesson):
     assert lesson.result["moe"]["dropped"] > 0.3
     lesson.tour.go(3)
     assert lesson.result["moe"]["dropped"] < 0.05
+    lesson.tour.go(5)
+    assert lesson.result["grown"] and np.array(trace(lesson.figure, "heat").z).shape[0] == 7
     lesson.tour.go(6)
     run = lesson.result["exits"]["tau_run"]
     assert run["confidence"] > run["accuracy"] + 0.03

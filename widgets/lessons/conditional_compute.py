@@ -84,6 +84,16 @@ def uniform_drop_rate(factor: float, k: int, n_tokens: int, n_experts: int) -> f
     return float(n_experts * over / (k * n_tokens))
 
 
+@lru_cache(maxsize=16)
+def uniform_drop_curve(k: int, n_tokens: int, n_experts: int, factors=tuple(FACTORS)) -> np.ndarray:
+    """``uniform_drop_rate`` for every factor at once (one pmf, all capacities)."""
+    loads = np.arange(n_tokens + 1)
+    pmf = binom.pmf(loads, n_tokens, k / n_experts)
+    caps = np.array([capacity(f, k, n_tokens, n_experts) for f in factors])
+    over = (np.maximum(loads[None, :] - caps[:, None], 0) * pmf[None, :]).sum(axis=1)
+    return n_experts * over / (k * n_tokens)
+
+
 def drop_curve(loads: np.ndarray, k: int, factors=FACTORS) -> dict:
     """Dropped fraction and busiest-expert time (x the balanced kT/E) for each capacity factor."""
     n_experts, total = len(loads), loads.sum()
@@ -102,7 +112,7 @@ class TopKRouter:
     among load-balancing methods).
     """
 
-    def __init__(self, n_experts=8, k=2, skew=0.0, balance=False, steps=60, rate=0.5, seed=0):
+    def __init__(self, n_experts=8, k=2, skew=0.0, balance=False, steps=40, rate=0.5, seed=0):
         self.n_experts, self.k, self.skew, self.balance = n_experts, k, skew, balance
         self.steps, self.rate, self.seed = steps, rate, seed
 
@@ -137,8 +147,8 @@ def routing(n_experts: int, k: int, skew: float, balance: bool) -> dict:
     router = TopKRouter(n_experts, k, skew, balance).fit(train)
     choice = router.route(test)
     loads = np.bincount(choice.ravel(), minlength=n_experts)
-    uniform = np.array([uniform_drop_rate(f, k, N_TOKENS, n_experts) for f in FACTORS])
-    return {"choice": choice, "loads": loads, "curve": drop_curve(loads, k), "uniform": uniform}
+    return {"choice": choice, "loads": loads, "curve": drop_curve(loads, k),
+            "uniform": uniform_drop_curve(k, N_TOKENS, n_experts)}
 
 
 def moe_state(n_experts: int, k: int, factor: float, skew: float, balance: bool) -> dict:
@@ -193,6 +203,21 @@ class BrickFFN:
             act = act * np.isin(self.brick_, bricks)
         return act @ self.w_out_.T
 
+    def grow(self, x_new, y_new, n_new=24, seed=0):
+        """Add a customised brick for a new task: ``n_new`` neurons tuned to the new inputs, their
+        output weights fitted by least squares to the new targets; old neurons are not touched."""
+        rng = np.random.default_rng(seed)
+        centre = x_new.mean(axis=0)
+        w = centre / np.linalg.norm(centre) + 0.1 * rng.normal(size=(n_new, self.d))
+        w /= np.linalg.norm(w, axis=1, keepdims=True)
+        act = np.maximum(x_new @ w.T - self.threshold, 0.0)
+        out = np.linalg.lstsq(act, y_new, rcond=None)[0].T                     # (d, n_new)
+        self.w_in_, self.b_in_ = np.vstack([self.w_in_, w]), np.concatenate([self.b_in_, np.full(n_new, -self.threshold)])
+        self.w_out_ = np.hstack([self.w_out_, out])
+        self.brick_ = np.concatenate([self.brick_, np.full(n_new, len(self.centroids_))])
+        self.centroids_ = np.vstack([self.centroids_, centre])
+        return self
+
     def route(self, x, k):
         """(n, k) bricks for each query: its k nearest task centroids."""
         dist = ((x[:, None, :] - self.centroids_[None]) ** 2).sum(axis=-1)
@@ -211,20 +236,60 @@ def brick_study() -> dict:
     x, tasks = ffn.sample(40, np.random.default_rng(7))
     full = ffn.forward(x)
     sizes = np.bincount(ffn.brick_, minlength=ffn.n_tasks)
-    act = ffn.activations(x)
     out = {"routed": [], "random": [], "share": [], "ffn": ffn, "sizes": sizes}
     for k in range(1, ffn.n_tasks + 1):
-        picks = ffn.route(x, k)
-        mask = (ffn.brick_[None, :] == picks[:, :, None]).any(axis=1)       # (n, neurons)
-        out["routed"].append(relative_error((act * mask) @ ffn.w_out_.T, full))
+        routed, mask = routed_output(ffn, x, k)
+        out["routed"].append(relative_error(routed, full))
         out["share"].append(float(mask.sum(axis=1).mean() / ffn.n_neurons))
         subsets = list(combinations(range(ffn.n_tasks), k))
         out["random"].append(np.mean([relative_error(ffn.forward(x, list(s)), full) for s in subsets]))
-    order = np.lexsort((-ffn.profile_.max(axis=1), ffn.brick_))
-    prof = ffn.profile_[order] / np.maximum(ffn.profile_[order].max(axis=1, keepdims=True), 1e-12)
     out.update(routed=np.array(out["routed"]), random=np.array(out["random"]), share=np.array(out["share"]),
-               heat=prof.T, order=order, purity=float(np.mean(ffn.profile_.max(axis=1) / np.maximum(ffn.profile_.sum(axis=1), 1e-12))))
+               heat=sorted_heat(ffn.profile_, ffn.brick_), purity=float(np.mean(ffn.profile_.max(axis=1) / np.maximum(ffn.profile_.sum(axis=1), 1e-12))))
     return out
+
+
+def new_task(d: int, seed: int = 21) -> tuple[np.ndarray, np.ndarray]:
+    """A task the layer never saw: a new input centre and a new linear map to learn."""
+    rng = np.random.default_rng(seed)
+    centre = rng.normal(size=d)
+    return 2.0 * centre / np.linalg.norm(centre), rng.normal(size=(d, d)) / np.sqrt(d)
+
+
+def routed_output(ffn, x, k):
+    """The layer's output when each query computes only the neurons of its k routed bricks."""
+    picks = ffn.route(x, k)
+    mask = (ffn.brick_[None, :] == picks[:, :, None]).any(axis=1)           # (n, neurons)
+    return (ffn.activations(x) * mask) @ ffn.w_out_.T, mask
+
+
+def sorted_heat(profile, brick):
+    """Tasks x neurons, neurons grouped by brick, each scaled to its largest mean activation."""
+    order = np.lexsort((-profile.max(axis=1), brick))
+    prof = profile[order]
+    return (prof / np.maximum(prof.max(axis=1, keepdims=True), 1e-12)).T
+
+
+@lru_cache(maxsize=1)
+def grow_study() -> dict:
+    """Grow a customised brick for a new task 7: its error before and after, old tasks unchanged."""
+    ffn = BrickFFN().fit()
+    centre, mapping = new_task(ffn.d)
+    x_old, _ = ffn.sample(40, np.random.default_rng(7))
+    x_new = centre + ffn.spread * np.random.default_rng(8).normal(size=(200, ffn.d))
+    x_fit = centre + ffn.spread * np.random.default_rng(9).normal(size=(400, ffn.d))
+    before, mask_before = routed_output(ffn, x_new, 1)
+    grown = BrickFFN().fit().grow(x_fit, x_fit @ mapping)
+    after, mask = routed_output(grown, x_new, 1)
+    old_change = np.max(np.abs(routed_output(grown, x_old, 1)[0] - routed_output(ffn, x_old, 1)[0]))
+    xs, tasks = ffn.sample(200, np.random.default_rng(10))
+    act = grown.activations(np.vstack([xs, x_fit]))
+    labels = np.concatenate([tasks, np.full(len(x_fit), ffn.n_tasks)])
+    profile = np.stack([act[labels == t].mean(axis=0) for t in range(ffn.n_tasks + 1)], axis=1)
+    return {"ffn": grown, "before": relative_error(before, x_new @ mapping),
+            "share_before": float(mask_before.sum(axis=1).mean() / len(ffn.brick_)),
+            "after": relative_error(after, x_new @ mapping),
+            "old_change": float(old_change), "share": float(mask.sum(axis=1).mean() / len(grown.brick_)),
+            "heat": sorted_heat(profile, grown.brick_)}
 
 
 # ----------------------------------------------------------------------------- early exits
@@ -354,7 +419,7 @@ def true_field(x):
 def network_guess() -> np.ndarray:
     """A 'neural solver' prediction: the field with a smooth bias and noise (it breaks conservation)."""
     rng = np.random.default_rng(5)
-    return true_field(GRID) + 0.25 * np.cos(3 * np.pi * GRID) + 0.12 * rng.normal(size=N_POINTS)
+    return true_field(GRID) + 0.25 * np.cos(3 * np.pi * GRID) + 0.06 * rng.normal(size=N_POINTS)
 
 
 def mass_constraints(layout: str) -> tuple[np.ndarray, np.ndarray]:
@@ -424,10 +489,9 @@ def physics_state(n_experts: int, layout: str) -> dict:
             "rms_experts": float(np.sqrt(np.mean((experts["u"] - truth) ** 2)))}
 
 
-def lesson_state(experts, top_k_, factor, skew, balance, bricks, tau, lam, pieces, layout) -> dict:
+def lesson_state(experts, top_k_, factor, skew, balance, bricks, grow, tau, lam, pieces, layout) -> dict:
     """Everything the view draws for one setting."""
-    study = brick_study()
     return {"moe": moe_state(int(experts), int(top_k_), float(factor), float(skew), bool(balance)),
-            "bricks": study, "k_bricks": int(bricks),
+            "bricks": brick_study(), "k_bricks": int(bricks), "grow": grow_study(), "grown": bool(grow),
             "exits": exits_state(float(tau), float(lam)),
             "physics": physics_state(int(pieces), layout)}

@@ -34,8 +34,8 @@ class ConditionalDisplay(LessonDisplay):
         add(fig, "kept", go.Bar(x=[], y=[], name="kept", marker_color=KEPT), 1, 1)
         add(fig, "dropped", go.Bar(x=[], y=[], name="dropped (over capacity)", marker_color=DROP), 1, 1)
         add(fig, "cap", _line("cap", "capacity C", "black", "dash"), 1, 1)
+        add(fig, "drops", _line("drops", "your router: dropped", DROP, width=3), 1, 2)
         add(fig, "uniform", _line("uniform", "uniform routing (closed form)", UNIFORM, "dash"), 1, 2)
-        add(fig, "drops", _line("drops", "your router: dropped", DROP), 1, 2)
         fig.add_trace(_line("time", "busiest expert / balanced", TIME, "dot"), row=1, col=2, secondary_y=True)
         fig.data[-1].meta = "time"
         add(fig, "factor_now", _line("factor_now", "", "black", "dot", show=False, width=1), 1, 2)
@@ -44,6 +44,8 @@ class ConditionalDisplay(LessonDisplay):
         add(fig, "routed", _line("routed", "k routed bricks", JOINT, mode="lines+markers"), 2, 2)
         add(fig, "brick_now", go.Scatter(x=[], y=[], mode="markers", showlegend=False,
                                          marker=dict(size=14, symbol="circle-open", color="black")), 2, 2)
+        add(fig, "task7", go.Scatter(x=[], y=[], mode="markers+text", name="new task 7, 1 brick",
+                                     textposition="middle right", marker=dict(size=11, symbol="star", color=TIME)), 2, 2)
         add(fig, "fixed", go.Scatter(x=[], y=[], mode="markers", name="always exit l",
                                      marker=dict(color="black", symbol="square", size=7)), 3, 1)
         add(fig, "thr", _line("thr", "threshold gate (every τ)", THRESH, mode="lines+markers", marker=dict(size=5)), 3, 1)
@@ -65,7 +67,7 @@ class ConditionalDisplay(LessonDisplay):
         fig.update_yaxes(title_text="time × balanced", range=[0, 3.2], row=1, col=2, secondary_y=True)
         fig.update_xaxes(title_text="neuron (grouped by brick)", row=2, col=1)
         fig.update_xaxes(title_text="share of FFN neurons computed", range=[0, 1.05], row=2, col=2)
-        fig.update_yaxes(title_text="relative error of the output", range=[0, 0.7], row=2, col=2)
+        fig.update_yaxes(title_text="relative error of the output", range=[0, 1.08], row=2, col=2)
         fig.update_xaxes(title_text="expected layers run", range=[0.9, 4.1], row=3, col=1)
         fig.update_yaxes(title_text="accuracy", row=3, col=1)
         fig.update_xaxes(title_text="x", row=3, col=2)
@@ -84,8 +86,12 @@ class ConditionalDisplay(LessonDisplay):
         assign(trace(fig, "drops"), x=cc.FACTORS, y=m["curve"]["dropped"])
         assign(trace(fig, "time"), x=cc.FACTORS, y=m["curve"]["time"])
         assign(trace(fig, "factor_now"), x=[v["factor"]] * 2, y=[0, 0.8])
-        assign(trace(fig, "heat"), z=b["heat"], y=[f"task {t + 1}" for t in range(len(b["heat"]))])
-        k = r["k_bricks"]
+        g, k = r["grow"], r["k_bricks"]
+        heat = g["heat"] if r["grown"] else b["heat"]
+        assign(trace(fig, "heat"), z=heat, y=[f"task {t + 1}" for t in range(len(heat))])
+        assign(trace(fig, "task7"), x=[g["share"] if r["grown"] else g["share_before"]],
+               y=[g["after"] if r["grown"] else g["before"]],
+               text=["task 7: its own grown brick" if r["grown"] else "task 7: no brick of its own"])
         assign(trace(fig, "random"), x=b["share"], y=b["random"])
         assign(trace(fig, "routed"), x=b["share"], y=b["routed"])
         assign(trace(fig, "brick_now"), x=[b["share"][k - 1]] * 2, y=[b["routed"][k - 1], b["random"][k - 1]])
@@ -106,12 +112,14 @@ class ConditionalDisplay(LessonDisplay):
     def readout(self) -> str:
         r = self.result
         m, b, e, p = r["moe"], r["bricks"], r["exits"], r["physics"]
-        k = r["k_bricks"]
+        k, g = r["k_bricks"], r["grow"]
         moe = (f"<b>Experts.</b> Capacity C = {m['cap']}: {100 * m['dropped']:.1f}% of assignments dropped "
                f"(uniform routing, closed form: {100 * m['uniform_now']:.1f}%); {100 * m['lost']:.1f}% of tokens lost "
                f"every expert; busiest expert {m['time']:.2f}× a balanced one; padded slots {m['slots']:.2f}× the "
                f"routed assignments. <b>Bricks.</b> k = {k}: {100 * b['share'][k - 1]:.0f}% of neurons computed, error "
-               f"{b['routed'][k - 1]:.3f} routed vs {b['random'][k - 1]:.3f} at random.")
+               f"{b['routed'][k - 1]:.3f} routed vs {b['random'][k - 1]:.3f} at random. New task 7: error "
+               f"{g['before']:.2f} with the old bricks, {g['after']:.2f} with a grown brick; old tasks' outputs "
+               f"change by {g['old_change']:.1g}.")
         t, j = e["tau_run"], e["lam_run"]
         rows = [[f"threshold τ = {self.values['tau']:.2f}", f"{t['accuracy']:.3f}", f"{t['cost']:.2f}",
                  f"{t['confidence']:.3f}", f"{t['confidence'] - t['accuracy']:+.3f}"],
@@ -137,17 +145,19 @@ class ConditionalComputeLesson(Lesson):
         "skew": Slider(0.0, 2.0, 0.25, 0.0, "router skew", fmt=".2f"),
         "balance": Toggle(False, "balance loads (bias)"),
         "bricks": Slider(1, 6, 1, 1, "bricks per query", integer=True, live=True),
+        "grow": Toggle(False, "grow a brick for task 7"),
         "tau": Slider(0.5, 1.0, 0.01, 0.7, "threshold τ", fmt=".2f", live=True),
         "lam": LogSlider(-3, -0.6, 0.1, 0.01, "λ per layer", fmt=".3f"),
         "pieces": Pick([1, 2, 4, 8, 16], 4, "experts K"),
-        "layout": Choice([("cells inside pieces", "local"), ("cells across cuts", "straddling")], "local", "cells"),
+        "layout": Choice([("cells inside pieces", "local"), ("cells across cuts", "straddling")], "local", "cells",
+                         width="330px"),
     }
     COLUMNS = {"Mixture of experts": ["experts", "top_k", "factor", "skew", "balance"],
-               "Bricks and early exits": ["bricks", "tau", "lam"], "Physics experts": ["pieces", "layout"]}
+               "Bricks and early exits": ["bricks", "grow", "tau", "lam"], "Physics experts": ["pieces", "layout"]}
     Display = ConditionalDisplay
 
-    def compute(self, experts, top_k, factor, skew, balance, bricks, tau, lam, pieces, layout):
-        return cc.lesson_state(experts, top_k, factor, skew, balance, bricks, tau, lam, pieces, layout)
+    def compute(self, experts, top_k, factor, skew, balance, bricks, grow, tau, lam, pieces, layout):
+        return cc.lesson_state(experts, top_k, factor, skew, balance, bricks, grow, tau, lam, pieces, layout)
 
     def facts(self) -> dict:
         uni = cc.moe_state(8, 2, 1.0, 0.0, False)
@@ -162,7 +172,8 @@ class ConditionalComputeLesson(Lesson):
                 "skew_drop": 100 * skew["dropped"], "skew_time": skew["curve"]["time"][-1],
                 "bal_drop": 100 * bal["dropped"], "cap": uni["cap"],
                 "b1_share": 100 * b["share"][0], "b1_routed": b["routed"][0], "b1_random": b["random"][0],
-                "purity": 100 * b["purity"],
+                "purity": 100 * b["purity"], "g_before": cc.grow_study()["before"],
+                "g_after": cc.grow_study()["after"],
                 "t_acc": t["accuracy"], "t_cost": t["cost"], "t_conf": t["confidence"],
                 "j_acc": j["accuracy"], "j_cost": j["cost"], "need": need,
                 "flops_one": ph["one"], "flops_total": ph["total"], "flops_par": ph["parallel"],
