@@ -239,3 +239,20 @@ def test_sgd_on_duals_reaches_the_best_linear_rule_found_by_grid_search():
     assert run["cost"][0] > best + 100                                 # half the water always: far off
     assert run["cost"][-1] == pytest.approx(best, rel=0.003)           # trained: within 0.3 %
     assert run["foresight"] < best                                     # knowing d2 would do better
+
+
+@pytest.mark.parametrize("subdomains", [1, 4, 8])
+def test_each_expert_backpropagates_alone_the_jacobian_is_block_diagonal(subdomains):
+    """Central differences of the whole projection, cell by cell: a change inside subdomain s moves
+    only subdomain s's output (zero outside the diagonal blocks), and each block is I − 11ᵀ/n."""
+    truth = idf.true_field(idf.X_CELLS)
+    masses = idf.subdomain_masses(truth, subdomains)
+    z = idf.predicted_field(0.2, 0.5)
+    h = 1e-6
+    fd = np.column_stack([(idf.project_per_subdomain(z + h * e, masses) - idf.project_per_subdomain(z - h * e, masses))
+                          / (2 * h) for e in np.eye(idf.N_CELLS)])
+    n = idf.N_CELLS // subdomains
+    expected = np.kron(np.eye(subdomains), np.eye(n) - np.ones((n, n)) / n)
+    np.testing.assert_allclose(fd, expected, atol=1e-8)
+    np.testing.assert_allclose(idf.projection_jacobian(subdomains), expected, atol=1e-12)
+    assert idf.conservation_state(0.2, 0.5, subdomains)["jacobian_nonzero"] == subdomains * n * n

@@ -391,6 +391,18 @@ def project_per_subdomain(z, masses) -> np.ndarray:
     return np.concatenate(out)
 
 
+def projection_jacobian(subdomains: int) -> np.ndarray:
+    """d(projected field)/d(prediction), assembled from each expert's own KKT Jacobian: expert s
+    sees only its cells, so the matrix is block-diagonal and each expert backpropagates alone
+    (here every block is I − 11ᵀ/n: a change of the prediction's mass in a subdomain is undone)."""
+    n = N_CELLS // subdomains
+    J = np.zeros((N_CELLS, N_CELLS))
+    for s in range(subdomains):
+        _, _, dx_dq, _ = qp_layer(np.eye(n), np.zeros(n), np.full((1, n), CELL), [0.0])
+        J[s * n:(s + 1) * n, s * n:(s + 1) * n] = -dx_dq     # q = −z, so dx/dz = −dx/dq
+    return J
+
+
 @lru_cache(maxsize=64)
 def conservation_state(noise: float, drift: float, subdomains: int) -> dict:
     """The projection for the current number of subdomains, and the RMS error against the truth
@@ -402,4 +414,5 @@ def conservation_state(noise: float, drift: float, subdomains: int) -> dict:
     return {"truth": truth, "prediction": z, "projected": u,
             "violation_before": np.abs(subdomain_masses(z - truth, subdomains)),
             "violation_after": np.abs(subdomain_masses(u, subdomains) - subdomain_masses(truth, subdomains)),
-            "rms_before": rms(z), "rms_by_subdomains": np.array([rms(fields[s]) for s in SUBDOMAINS])}
+            "rms_before": rms(z), "rms_by_subdomains": np.array([rms(fields[s]) for s in SUBDOMAINS]),
+            "jacobian_nonzero": int(np.count_nonzero(np.abs(projection_jacobian(subdomains)) > 1e-12))}

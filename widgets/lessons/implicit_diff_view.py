@@ -177,7 +177,10 @@ class ImplicitDiffDisplay(LessonDisplay):
         field = table(["", "prediction", "projected"],
                       [["max |mass error|", f"{c['violation_before'].max():.1e}", f"{c['violation_after'].max():.0e}"],
                        ["RMS error", f"{c['rms_before']:.3f}",
-                        f"{c['rms_by_subdomains'][idf.SUBDOMAINS.index(int(self.values['subdomains']))]:.3f}"]])
+                        f"{c['rms_by_subdomains'][idf.SUBDOMAINS.index(int(self.values['subdomains']))]:.3f}"],
+                       ["backprop: nonzeros of d(projected)/d(prediction)", "",
+                        f"{c['jacobian_nonzero']} = {int(self.values['subdomains'])} blocks of "
+                        f"{idf.N_CELLS // int(self.values['subdomains'])}²"]])
         p, step = self.result["policy"], int(self.values["sgd"])
         theta = p["theta"][step]
         policy = table(["TS-DDR policy", f"after {step} SGD steps"],
