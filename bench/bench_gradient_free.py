@@ -30,6 +30,7 @@ MOVES_BY_CONTROL = {
     "eta": [0.005, 0.01, 0.02, 0.05, 0.1],
     "beta": [0.05, 0.2, 0.5, 1.0],
     "batch": [1, 10, 50],
+    "pg_method": ["N-PG-IGT", "N-HARPG"],
 }
 
 
@@ -40,7 +41,8 @@ def time_controls():
     panel = {"cbo_view": [gf.cbo_step], "alpha": [gf.cbo_run, gf.cbo_step], "lam": [gf.cbo_run],
              "sigma": [gf.cbo_run], "centre": [gf.cbo_step], "tau": [gf.cbo_step], "repel": [gf.token_run],
              "p": [gf.fedavg_run], "kmax": [gf.fedavg_run], "aggregation": [gf.fedavg_run],
-             "local_lr": [gf.fedavg_run], "eta": [gf.npg_run], "beta": [gf.npg_run], "batch": [gf.npg_run]}
+             "local_lr": [gf.fedavg_run], "eta": [gf.npg_run], "beta": [gf.npg_run], "batch": [gf.npg_run],
+             "pg_method": [gf.npg_run, gf.harpg_run]}
     one_step = {"centre", "tau"}       # these move the one-step panel: time them there
 
     rows = time_each_control(GradientFreeLesson, {k: v for k, v in MOVES_BY_CONTROL.items() if k not in one_step},
@@ -76,10 +78,11 @@ def main():
             r = gf.fedavg_run(p, k, agg)
             print(f"| {agg} p = {p:g}, K ≤ {k} | fixed point ({r['fixed'][0]:.3f}, {r['fixed'][1]:.3f}), "
                   f"distance {np.linalg.norm(r['fixed'] - r['truth']):.3f} | minimiser ({r['truth'][0]:.3f}, {r['truth'][1]:.3f}) |")
-    for beta, batch in ((1.0, 1), (0.2, 1), (0.2, 10), (0.2, 50)):
-        r = gf.npg_run(0.02, beta, batch)
-        print(f"| N-PG-IGT η = 0.02, β = {beta:g}, {batch} trajectories | mean k over the last 50 of 200: "
-              f"{np.mean(r['k'][-50:]):.3f} | k* = {r['k_star']:.4f} |")
+    for name, run in (("N-PG-IGT", gf.npg_run), ("N-HARPG", gf.harpg_run)):
+        for beta, batch in ((1.0, 1), (0.2, 1), (0.2, 10), (0.2, 50)):
+            r = run(0.02, beta, batch)
+            print(f"| {name} η = 0.02, β = {beta:g}, {batch} trajectories | mean k over the last 50 of 200: "
+                  f"{np.mean(r['k'][-50:]):.3f} | k* = {r['k_star']:.4f} |")
 
 
 if __name__ == "__main__":

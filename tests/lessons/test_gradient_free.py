@@ -216,3 +216,38 @@ def test_policy_gradient_estimate_is_unbiased():
 def test_normalised_pg_reaches_the_riccati_gain():
     run = gf.npg_run(0.02, 0.2, 50)
     assert abs(np.mean(run["k"][-50:]) - run["k_star"]) < 0.25
+
+
+def test_policy_hessian_estimate_matches_the_second_difference_of_the_exact_cost():
+    """HARPG's Hessian estimate, averaged over many trajectories, against a second central difference
+    of the exact H-step expected cost (the recursion written again here); within 4 standard errors."""
+    a, b, q, r, g, H, s = 1.0, 0.5, 1.0, 0.1, 0.9, 40, 0.5
+
+    def expected_cost(k):
+        var, total = 1.0, 0.0
+        for t in range(H):
+            total += g**t * (q * var + r * (k * k * var + s * s))
+            var = (a - b * k) ** 2 * var + (b * s) ** 2
+        return total
+
+    rng = np.random.default_rng(1)
+    for k in (0.5, 1.0, 1.5):
+        batches = [gf.policy_hessian_estimate(k, rng.standard_normal(4000), rng.standard_normal((4000, H)),
+                                              s, a, b, q, r, g) for _ in range(20)]
+        second = (expected_cost(k + 1e-3) - 2 * expected_cost(k) + expected_cost(k - 1e-3)) / 1e-6
+        se = np.std(batches, ddof=1) / np.sqrt(len(batches))
+        assert abs(np.mean(batches) - second) < 4 * se + 0.02 * abs(second)
+
+
+def test_harpg_reaches_the_minimiser_of_the_exact_cost():
+    """N-HARPG with 50 trajectories per estimate ends near argmin of the exact H-step cost (grid)."""
+    a, b, q, r, g, H, s = 1.0, 0.5, 1.0, 0.1, 0.9, 40, 0.5
+    ks = np.linspace(0.5, 2.5, 4001)
+    var, total = np.ones_like(ks), np.zeros_like(ks)
+    for t in range(H):
+        total += g**t * (q * var + r * (ks * ks * var + s * s))
+        var = (a - b * ks) ** 2 * var + (b * s) ** 2
+    best = ks[np.argmin(total)]
+    run = gf.harpg_run(0.02, 0.2, 50)
+    assert abs(np.mean(run["k"][-50:]) - best) < 0.1
+    assert np.all(np.abs(np.diff(run["k"])) == pytest.approx(0.02))     # unit-length (normalised) steps

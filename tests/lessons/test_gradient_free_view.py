@@ -44,6 +44,9 @@ def test_controls_redraw_in_place(lesson):
     k_before = data(lesson, "k").y[-1]
     c["batch"].value = 50
     assert data(lesson, "k").y[-1] != k_before
+    c["pg_method"].value = "N-HARPG"
+    assert "N-HARPG" in lesson.figure.layout.annotations[3].text
+    assert abs(np.mean(data(lesson, "k").y[-50:]) - 1.49) < 0.1
 
 
 def test_tour_steps_show_what_they_say(lesson):
@@ -61,6 +64,7 @@ def test_tour_steps_show_what_they_say(lesson):
     assert gap < 0.05                                                  # the gap shrinks with η_L
     lesson.tour.go(9)
     assert f"{lesson.facts()['k_one']:.2f}" in lesson.tour.narration.value
+    assert f"{lesson.facts()['k_harpg']:.2f}" in lesson.tour.narration.value
 
 
 def test_quiz_right_and_wrong(lesson):

@@ -26,7 +26,8 @@ Compute only (numpy): no ipywidgets, no plotly.
   H. Yang, X. Zhang, P. Khanduri, J. Liu, "Anarchic Federated Learning" (ICML 2022, arXiv:2108.09875).
 * Normalised policy gradient with implicit gradient transport (N-PG-IGT) on a scalar LQR
   ``x' = a x + b u``, Gaussian policy ``u = −k x + σ ε``, one trajectory per iteration; the optimal gain
-  comes from the discounted Riccati equation. Paper: I. Fatkhullin, A. Barakat, A. Kireeva, N. He,
+  comes from the discounted Riccati equation; and N-HARPG, whose recursive momentum is corrected by
+  a likelihood-ratio Hessian estimate times the last step. Paper: I. Fatkhullin, A. Barakat, A. Kireeva, N. He,
   "Stochastic Policy Gradient Methods: Improved Sample Complexity for Fisher-non-degenerate
   Policies" (ICML 2023, arXiv:2302.01734).
 """
@@ -290,6 +291,47 @@ def policy_gradient_estimate(k, x0, eps, sigma, a, b, q, r, gamma) -> float:
     to_go = np.cumsum(disc_cost[:, ::-1], axis=1)[:, ::-1]                # Σ_{s≥t} γ^s c_s
     score = -eps * x / sigma                                              # d/dk log π(u_t | x_t)
     return float(np.mean(np.sum(score * to_go, axis=1)))
+
+
+def policy_hessian_estimate(k, x0, eps, sigma, a, b, q, r, gamma) -> float:
+    """Estimate of ``d²J/dk²`` for the same policy from the same kind of trajectories (averaged):
+    ``Σ_t γ^t c_t [(Σ_{s≤t} ∂ log π_s)² + Σ_{s≤t} ∂² log π_s]`` with ``∂² log π_s = −x_s² / σ²``
+    (the likelihood-ratio Hessian behind HARPG's Hessian-vector correction; in 1-D a product)."""
+    eps = np.atleast_2d(eps)
+    H = eps.shape[1]
+    rho = a - b * k
+    x = lfilter([0.0, 1.0], [1.0, -rho], b * sigma * eps, axis=1)
+    x = x + np.atleast_1d(x0)[:, None] * rho ** np.arange(H)
+    u = -k * x + sigma * eps
+    disc_cost = gamma ** np.arange(H) * (q * x * x + r * u * u)
+    score = np.cumsum(-eps * x / sigma, axis=1)
+    curv = np.cumsum(-x * x / sigma**2, axis=1)
+    return float(np.mean(np.sum(disc_cost * (score * score + curv), axis=1)))
+
+
+@lru_cache(maxsize=64)
+def harpg_run(eta: float, beta: float, batch: int, sigma: float = 0.5, iters: int = 200, k0: float = 0.0,
+              seed: int = 3) -> dict:
+    """N-HARPG: a recursive momentum ``d ← (1 − β)(d + v) + β g`` whose correction ``v`` is a Hessian
+    estimate at a random point between the last two gains times their difference (two trajectory
+    sets per iteration), then a unit-length step along ``d``."""
+    c = LQR
+    rng = np.random.default_rng(seed)
+    args = (sigma, c["a"], c["b"], c["q"], c["r"], c["gamma"])
+    k, k_prev = k0, k0
+    d = policy_gradient_estimate(k, rng.standard_normal(batch), rng.standard_normal((batch, c["horizon"])), *args)
+    ks = np.empty(iters + 1)
+    ks[0] = k
+    for t in range(iters):
+        k_prev, k = k, k - eta * np.sign(d)                               # d / |d| in one dimension
+        ks[t + 1] = k
+        k_hat = k_prev + rng.random() * (k - k_prev)                      # a random point in between
+        v = policy_hessian_estimate(k_hat, rng.standard_normal(batch), rng.standard_normal((batch, c["horizon"])),
+                                    *args) * (k - k_prev)
+        g = policy_gradient_estimate(k, rng.standard_normal(batch), rng.standard_normal((batch, c["horizon"])), *args)
+        d = (1 - beta) * (d + v) + beta * g
+    k_star, _ = riccati_gain(c["a"], c["b"], c["q"], c["r"], c["gamma"])
+    return {"k": ks, "k_star": k_star}
 
 
 @lru_cache(maxsize=64)

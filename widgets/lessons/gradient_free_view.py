@@ -108,7 +108,7 @@ class GradientFreeDisplay(LessonDisplay):
         ks = pg["k"]
         assign(trace(fig, "k"), x=np.arange(len(ks)), y=ks)
         assign(trace(fig, "k*"), x=[0, len(ks) - 1], y=[pg["k_star"]] * 2)
-        set_title(fig, 3, f"N-PG-IGT on 1-D LQR: k ends at {ks[-1]:.2f} (k* = {pg['k_star']:.3f})")
+        set_title(fig, 3, f"{self.values['pg_method']} on 1-D LQR: k ends at {ks[-1]:.2f} (k* = {pg['k_star']:.3f})")
 
     def readout(self) -> str:
         cbo, walk, plain, fed, pg, step = self.result
@@ -146,17 +146,18 @@ class GradientFreeLesson(Lesson):
         "eta": Pick([0.005, 0.01, 0.02, 0.05, 0.1], 0.02, "step η", width="300px"),
         "beta": Pick([0.05, 0.1, 0.2, 0.5, 1.0], 0.2, "momentum β", width="300px"),
         "batch": Pick([1, 10, 50], 10, "trajectories", width="300px"),
+        "pg_method": Choice(["N-PG-IGT", "N-HARPG"], "N-PG-IGT", "method", width="300px"),
     }
     COLUMNS = {"CBO particles": ["cbo_view", "alpha", "lam", "sigma", "centre", "tau"], "Token walk": ["repel"],
-               "Anarchic clients": ["p", "kmax", "aggregation", "local_lr"], "LQR policy gradient": ["eta", "beta", "batch"]}
+               "Anarchic clients": ["p", "kmax", "aggregation", "local_lr"], "LQR policy gradient": ["pg_method", "eta", "beta", "batch"]}
     Display = GradientFreeDisplay
 
     def compute(self, cbo_view, alpha, lam, sigma, centre, tau, repel, p, kmax, aggregation, local_lr, eta, beta,
-                batch):
+                batch, pg_method):
         step = gf.cbo_step(float(centre), float(tau), float(alpha)) if cbo_view == "one step" else None
         return (gf.cbo_run(float(alpha), float(lam), float(sigma)), gf.token_run(float(repel)),
                 gf.token_run(0.0), gf.fedavg_run(float(p), int(kmax), aggregation, float(local_lr)),
-                gf.npg_run(float(eta), float(beta), int(batch)), step)
+                (gf.npg_run if pg_method == "N-PG-IGT" else gf.harpg_run)(float(eta), float(beta), int(batch)), step)
 
     def update_controls(self, values) -> None:
         swarm = values["cbo_view"] == "swarm run"
@@ -182,7 +183,9 @@ class GradientFreeLesson(Lesson):
                 "step_mid": gf.cbo_step(2.3, 0.5, 100.0)["v"], "gd_mid": gf.cbo_step(2.3, 0.5, 100.0)["gd"],
                 "step_flat": gf.cbo_step(2.3, 0.5, 0.1)["v"],
                 "k_star": gf.npg_run(0.02, 0.2, 10)["k_star"],
-                "k_one": float(np.mean(gf.npg_run(0.02, 1.0, 1)["k"][-50:]))}
+                "k_one": float(np.mean(gf.npg_run(0.02, 1.0, 1)["k"][-50:])),
+                "k_harpg": float(np.mean(gf.harpg_run(0.02, 0.2, 1)["k"][-50:])),
+                "k_igt": float(np.mean(gf.npg_run(0.02, 0.2, 1)["k"][-50:]))}
 
 
 def view(**values):
