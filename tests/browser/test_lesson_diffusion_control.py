@@ -14,6 +14,8 @@ READ_RIGHT = """() => {
     .map(v => +(+v).toFixed(3))]) : null;
 }"""
 
+# trace 7 is the third right-hand slot: the draft + refine curve (x = denoiser calls)
+READ_REFINE = READ_RIGHT.replace("gd.data[5]", "gd.data[7]").replace(".y ||", ".x ||")
 
 SLOW = 240_000   # a shared machine under heavy load can take minutes to start the first kernel
 
@@ -29,3 +31,13 @@ def test_scenario_switch_to_ou_shows_the_closed_form_rate(open_app):
     assert "entropy production" in page.locator(f"{ROOT} .kit-readout-box").inner_text()
     screenshot(page, "lesson-diffusion_control")
     save_plot(page, "lesson-diffusion_control-plot", root=ROOT)
+    page.locator(f"{ROOT} .widget-dropdown", has_text="scenario").locator("select").select_option(
+        label="2. draft, then refine")
+    wait_for_change(page, READ_RIGHT, after)
+    refine = page.evaluate(READ_REFINE)
+    assert refine == '["draft + refine",[2,3,4,5,6,7,8,9]]'   # after a one-call DDIM draft
+    page.locator(f"{ROOT} .widget-dropdown", has_text="draft by").locator("select").select_option(
+        label="autoregressive model")
+    assert wait_for_change(page, READ_REFINE, refine) == '["draft + refine",[1,2,3,4,5,6,7,8]]'  # no draft call
+    assert "autoregressive draft" in page.locator(f"{ROOT} .kit-readout-box").inner_text()
+    save_plot(page, "lesson-diffusion_control-ar-plot", root=ROOT)
