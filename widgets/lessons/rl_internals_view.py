@@ -76,7 +76,7 @@ class RLInternalsDisplay(LessonDisplay):
         fig.update_xaxes(title_text="training step", row=1, col=1)
         fig.update_yaxes(title_text="share of dormant neurons", range=[0, 1], row=1, col=1)
         fig.update_xaxes(title_text="training step", row=2, col=1)
-        fig.update_yaxes(title_text="output spread / target spread", range=[0, 1.3], row=2, col=1)
+        fig.update_yaxes(title_text="output spread / target spread", range=[0, 1.5], row=2, col=1)
         fig.update_xaxes(range=[-0.6, len(ri.GRID[0]) - 0.4], showgrid=False, zeroline=False, dtick=1,
                          showticklabels=False, row=1, col=2)
         fig.update_yaxes(range=[len(ri.GRID) - 0.4, -0.6], showgrid=False, zeroline=False, dtick=1,
