@@ -215,10 +215,12 @@ class CompressionLesson(Lesson):
         share, evo, dsl = cm.share_curves(), cm.evo_runs(10), cm.dsl_state(24)
         nas = {m: cm.nas_state(m) for m in cm.NAS_METHODS}
         i4 = cm.BUDGETS.index(4)
+        gens = int(np.argmax(evo["runs"][0][1] <= evo["best_err"]))
         return {"share_small4": share["smaller"][i4], "share_rps4": share["shared"][i4],
                 "share_mag4": share["magnitude"][i4], "share_snip4": share["snip"][i4],
                 "evo_uniform": evo["uniform_err"], "evo_heur": evo["heur_err"], "evo_best": evo["best_err"],
-                "evo_ratio": evo["uniform_err"] / evo["best_err"], "evo_gens": int(np.argmax(evo["runs"][0][1] <= evo["best_err"])),
+                "evo_ratio": evo["uniform_err"] / evo["best_err"], "evo_gens": gens, "evo_full": 1 + 2 * gens,
+                "evo_count": len(evo["rows"]),
                 "dsl_static": dsl["static"][0][-1], "dsl_dynamic": dsl["dynamic"][0][-1], "dsl_opt": dsl["optimum"],
                 "grow_units3": len(cm.grow_state(1e-3)["centres"]), "grow_units1": len(cm.grow_state(1e-1)["centres"]),
                 "grow_units4": len(cm.grow_state(1e-4)["centres"]),
