@@ -50,6 +50,19 @@ def test_full_width_sharing_recovers_the_full_model():
     assert cm.share_curves()["shared"][-1] == pytest.approx(0, abs=1e-10)
 
 
+def test_an_unbalanced_hash_cannot_recover_the_full_model():
+    """Independent buckets: some stay empty at k = width, the tied design loses rank and the fit
+    misses part of the dense target (the Pareto-continuity gap the balanced mapping closes)."""
+    units, y = cm.share_task()
+    h = cm.hash_matrix(cm.WIDTH, cm.WIDTH, 12, balanced=False)
+    bucket, sign = np.argmax(np.abs(h), axis=1), h.sum(axis=1)
+    design = explicit_tied_design(units, bucket, sign, cm.WIDTH)
+    assert len(set(bucket)) < cm.WIDTH and np.linalg.matrix_rank(design) == len(set(bucket))
+    mse = cm.shared_fit(units, y, h)[1]
+    assert mse == pytest.approx(lstsq_mse(design, y), rel=1e-6) and mse > 1e-3 * np.mean(y ** 2)
+    assert cm.share_curves()["unbalanced"][-1] > 0.01
+
+
 def test_pruned_fits_are_least_squares_on_the_kept_units():
     units, y = cm.share_task()
     keep = np.array([3, 10, 40])

@@ -21,6 +21,7 @@ def test_default_is_the_sharing_part(lesson):
     assert isinstance(lesson, CompressionLesson)
     assert trace(lesson.figure, "L3").name == "hashed sharing (RPS)" and trace(lesson.figure, "L3").visible
     assert len(ys(lesson, "L0")) == 12 and ys(lesson, "L3")[-1] == pytest.approx(0, abs=1e-9)
+    assert trace(lesson.figure, "L4").name == "sharing, unbalanced hash" and ys(lesson, "L4")[-1] > 0.01
     assert "k = 4 stored numbers" in lesson.readout.value
     assert trace(lesson.figure, "heat").visible is False
     assert not lesson.controls["params"].disabled and lesson.controls["threshold"].disabled

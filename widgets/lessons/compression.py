@@ -70,11 +70,13 @@ def share_task():
     return units, y
 
 
-def hash_matrix(width, k, seed):
-    """RPS's tying: weight j = sign_j * z[bucket_j]. A (width, k) matrix with one +-1 per row;
-    buckets are a random balanced assignment, so k = width gives a permutation (no sharing)."""
+def hash_matrix(width, k, seed, balanced=True):
+    """RPS's tying: weight j = sign_j * z[bucket_j]. A (width, k) matrix with one +-1 per row.
+    Balanced buckets (a random permutation of equal loads, as STABLE-RPS's mapping ensures) make
+    k = width a signed permutation: no sharing, the full model. Unbalanced (each weight hashed to a
+    bucket independently, like ROAST's hash) leaves some buckets crowded and some empty."""
     rng = np.random.default_rng(seed)
-    bucket = rng.permutation(np.arange(width) % k)
+    bucket = rng.permutation(np.arange(width) % k) if balanced else rng.integers(0, k, width)
     sign = rng.choice([-1.0, 1.0], size=width)
     h = np.zeros((width, k))
     h[np.arange(width), bucket] = sign
@@ -82,8 +84,9 @@ def hash_matrix(width, k, seed):
 
 
 def gram_fit(gram, rhs, yy, n):
-    """Least squares from the normal equations (gram = A^T A, rhs = A^T y, yy = y^T y): z, MSE."""
-    z = np.linalg.solve(gram, rhs)
+    """Least squares from the normal equations (gram = A^T A, rhs = A^T y, yy = y^T y): z, MSE.
+    Any solution of the normal equations minimises; lstsq also copes with an empty bucket."""
+    z = np.linalg.lstsq(gram, rhs, rcond=None)[0]
     return z, float((yy - rhs @ z) / n)
 
 
@@ -117,7 +120,7 @@ def share_curves() -> dict:
     units, y = share_task()
     scale = float(np.mean(y ** 2))
     order = np.argsort(-np.abs(full_fit()))
-    out = {name: [] for name in ("smaller", "snip", "magnitude", "shared")}
+    out = {name: [] for name in ("smaller", "snip", "magnitude", "shared", "unbalanced")}
     for k in BUDGETS:
         out["smaller"].append(np.mean([masked_fit(units, y, np.random.default_rng(50 + s).choice(
             WIDTH, k, replace=False))[1] for s in range(DRAWS)]) / scale)
@@ -126,6 +129,8 @@ def share_curves() -> dict:
         out["magnitude"].append(masked_fit(units, y, order[:k])[1] / scale)
         out["shared"].append(np.mean([shared_fit(units, y, hash_matrix(WIDTH, k, 10 + s))[1]
                                       for s in range(DRAWS)]) / scale)
+        out["unbalanced"].append(np.mean([shared_fit(units, y, hash_matrix(WIDTH, k, 10 + s, False))[1]
+                                          for s in range(DRAWS)]) / scale)
     return {name: np.array(v) for name, v in out.items()} | {"budgets": np.array(BUDGETS)}
 
 
@@ -146,7 +151,7 @@ def share_state(k: int) -> dict:
     curves = share_curves()
     i = BUDGETS.index(k)
     return {"curves": curves, "weights": weights, "k": k,
-            "at_k": {name: float(curves[name][i]) for name in ("smaller", "snip", "magnitude", "shared")}}
+            "at_k": {name: float(curves[name][i]) for name in ("smaller", "snip", "magnitude", "shared", "unbalanced")}}
 
 
 # ============================================================================ 2. EvoPress

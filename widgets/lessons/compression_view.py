@@ -13,10 +13,11 @@ from . import compression as cm
 from .base import Lesson, LessonDisplay, add, assign, set_title, table, trace
 from .controls import Choice, Pick
 
-COLOURS = ["#1f77b4", "#ff7f0e", "#d62728", "#2ca02c", "#9467bd"]
-LEFT, RIGHT, BARS = [f"L{i}" for i in range(5)], [f"R{i}" for i in range(4)], ["B0", "B1", "B2"]
+COLOURS = ["#1f77b4", "#ff7f0e", "#d62728", "#2ca02c", "#9467bd", "#8c564b"]
+LEFT, RIGHT, BARS = [f"L{i}" for i in range(6)], [f"R{i}" for i in range(4)], ["B0", "B1", "B2"]
+SHARE = ("smaller", "snip", "magnitude", "shared", "unbalanced")
 NAMES = {"share": ("smaller model (random units)", "pruned at init (SNIP)", "pruned after training (magnitude)",
-                   "hashed sharing (RPS)")}
+                   "hashed sharing (RPS)", "sharing, unbalanced hash")}
 MODES = [("1. Share or prune? (RPS)", "share"), ("2. Per-block sparsity (EvoPress)", "evo"),
          ("3. Prune and regrow (DSL)", "dsl"), ("4. Grow when it pays (self-expanding)", "grow"),
          ("5. Split the supernet (gradient matching)", "nas")]
@@ -79,8 +80,9 @@ class CompressionDisplay(LessonDisplay):
     def _share(self, r):
         c, k = r["curves"], r["k"]
         s = {key: _line(c["budgets"], c[name], label, "lines+markers")
-             for key, name, label in zip(LEFT, ("smaller", "snip", "magnitude", "shared"), NAMES["share"])}
-        s["L4"] = _line([k, k], [0, 1], None, line=dict(dash="dot", color="gray"))
+             for key, name, label in zip(LEFT, SHARE, NAMES["share"])}
+        s["L4"]["line"] = dict(dash="dash", color=COLOURS[5])
+        s["L5"] = _line([k, k], [0, 1], None, line=dict(dash="dot", color="gray"))
         unit = np.arange(cm.WIDTH)
         w = r["weights"]
         s["R0"] = _line(unit, w["full"], None, "markers", marker=dict(color="lightgray", size=9))
@@ -158,7 +160,7 @@ class CompressionDisplay(LessonDisplay):
     def readout(self) -> str:
         r = self.result
         if r["mode"] == "share":
-            rows = [[label, f"{r['at_k'][n]:.3f}"] for n, label in zip(("smaller", "snip", "magnitude", "shared"), NAMES["share"])]
+            rows = [[label, f"{r['at_k'][n]:.3f}"] for n, label in zip(SHARE, NAMES["share"])]
             return f"<div class='kit-readout'>k = {r['k']} stored numbers." + table(["model", "relative error"], rows) + "</div>"
         if r["mode"] == "evo":
             rows = [[name, " ".join(map(str, lv)), f"{err:.4f}"] for name, lv, err in (
@@ -218,6 +220,7 @@ class CompressionLesson(Lesson):
         gens = int(np.argmax(evo["runs"][0][1] <= evo["best_err"]))
         return {"share_small4": share["smaller"][i4], "share_rps4": share["shared"][i4],
                 "share_mag4": share["magnitude"][i4], "share_snip4": share["snip"][i4],
+                "share_unbal64": share["unbalanced"][-1],
                 "evo_uniform": evo["uniform_err"], "evo_heur": evo["heur_err"], "evo_best": evo["best_err"],
                 "evo_ratio": evo["uniform_err"] / evo["best_err"], "evo_gens": gens, "evo_full": 1 + 2 * gens,
                 "evo_count": len(evo["rows"]),
