@@ -25,3 +25,9 @@ def test_tour_flattens_the_weights_and_afa_moves_the_fixed_point(open_app):
     assert "AFA-CS" in page.locator(f"{ROOT} .js-plotly-plot").inner_text()
     screenshot(page, "lesson-gradient_free")
     save_plot(page, "lesson-gradient_free-plot", root=ROOT, settle_ms=500)
+    # the CBO panel's "one step" mode: the consensus of a cloud next to the proximal point (trace 14)
+    page.locator(f"{ROOT} .widget-dropdown", has_text="CBO panel").locator("select").select_option(label="one step")
+    page.wait_for_function(f"() => {{ const gd = document.querySelector('{ROOT} .js-plotly-plot'); "
+                           "return gd && gd.data[14].x && gd.data[14].x.length === 1; }", timeout=60_000)
+    assert "proximal point" in page.locator(f"{ROOT} .js-plotly-plot").inner_text()
+    save_plot(page, "lesson-gradient_free-one-step", root=ROOT, settle_ms=500)
