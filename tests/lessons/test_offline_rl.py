@@ -5,7 +5,12 @@
 * the re-weighted behaviour policy's return equals the weighted mean trajectory return;
 * the two-trajectory stitching case: RCSL fails from the top start, dynamic programming solves it;
 * edge-of-reach overestimation with the true model, gone once k reaches the horizon;
-* TQ and SACo worked by hand on the stitching dataset.
+* TQ and SACo worked by hand on the stitching dataset;
+* the positive-sided variance by hand; RAVL's ensemble agreeing exactly on the pairs the rollouts
+  train (cells built from the picture) and reaching the BFS optimum for every k;
+* slippery-grid returns by a linear solve with the slip transition matrix, action divergence by a
+  forward pass; the two-state Bellman-completeness example (w_h = 1.2^h) by hand;
+* uncertainty heuristics on a two-member ensemble by hand.
 """
 
 from __future__ import annotations
@@ -213,3 +218,130 @@ def test_ravl_is_never_fooled_where_the_pessimistic_penalty_succeeds(mdp, n, fra
     for k in range(H + 1):
         if pes["true"][k] == pytest.approx(v_star):
             assert mdp.mu @ linear_solve_values(mdp, ravl["policies"][k]) == pytest.approx(v_star)
+
+
+def slip_matrix(mdp, policy, slip):
+    """One-step state transition matrix of an (S, A) policy when each move slips to a uniformly
+    random one with probability ``slip``, built from the picture's moves (goal absorbing)."""
+    cells = list(mdp.cells)
+    P = np.zeros((len(cells), len(cells)))
+    for i, cell in enumerate(cells):
+        for a in range(4):
+            for b in range(4):
+                prob = policy[i, a] * ((1 - slip) * (a == b) + slip / 4)
+                P[i, cells.index(step(cell, b))] += prob
+    return P
+
+
+@pytest.mark.parametrize("slip", [0.1, 0.3])
+def test_slippery_returns_and_action_divergence_match_a_direct_computation(mdp, slip):
+    """Returns by a linear solve on (t, s) with the slip transition matrix; divergence as the
+    visit-weighted chance of a non-shortest-path action (BFS), visits by a forward pass."""
+    rng = np.random.default_rng(7)
+    policies = rng.dirichlet(np.ones(4) * 0.5, size=(3, mdp.n_states))
+    d = bfs_distance(mdp)
+    cells = list(mdp.cells)
+    good = np.array([[d[cells.index(step(c, a))] == d[i] - 1 for a in range(4)] for i, c in enumerate(cells)])
+    ret, div = orl._batched_scores(mdp, policies, slip)
+    for g, pi in enumerate(policies):
+        P = slip_matrix(mdp, pi, slip)
+        n = H * len(cells)
+        big, r = np.zeros((n, n)), np.zeros(n)
+        for t in range(H):
+            for i, cell in enumerate(cells):
+                if cell != GOAL:
+                    r[t * len(cells) + i] = -1
+                    if t + 1 < H:
+                        big[t * len(cells) + i, (t + 1) * len(cells):(t + 2) * len(cells)] = P[i]
+        v = np.linalg.solve(np.eye(n) - big, r)[:len(cells)]
+        assert orl.expected_return(mdp, orl.slipped(pi, slip)) == pytest.approx(mdp.mu @ v, abs=1e-10)
+        assert ret[g] == pytest.approx(mdp.mu @ v, abs=1e-10)
+        x, visits = mdp.mu.copy(), np.zeros(len(cells))
+        for _ in range(H):
+            x[mdp.goal] = 0
+            visits += x
+            x = x @ P
+        expected = visits / visits.sum() @ (1 - (pi * good).sum(axis=1))
+        assert div[g] == pytest.approx(expected, abs=1e-12)
+        assert orl.action_divergence(mdp, pi, slip) == pytest.approx(expected, abs=1e-12)
+    expert = orl.greedy(orl.optimal_q(mdp))[0]
+    assert orl.action_divergence(mdp, expert, slip) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_expert_demos_record_the_expert_and_slip_the_moves(mdp):
+    d = bfs_distance(mdp)
+    cells = list(mdp.cells)
+    clean = orl.expert_demos(mdp, 30, 0.0, seed=3)
+    assert np.all(clean.returns == -6)                              # every clean demo is a shortest path
+    noisy = orl.expert_demos(mdp, 300, 0.3, seed=3)
+    live = noisy.live()
+    slipped_moves = 0
+    for s, a, s_next in zip(noisy.states[:, :-1][live], noisy.actions[live], noisy.states[:, 1:][live]):
+        assert d[cells.index(step(cells[s], a))] == d[s] - 1          # the recorded action is the expert's
+        slipped_moves += cells[s_next] != step(cells[s], a)
+    assert 0.15 < slipped_moves / live.sum() < 0.3                 # 0.3 x 3/4 of the moves go elsewhere
+
+
+def test_data_quality_noise_helps_many_demos_and_hurts_few(mdp):
+    """What the tour says: with 20 demos, slips in the demos cut BC's action divergence and raise
+    its return; with 2 demos they make it worse."""
+    many, few = orl.data_quality(20), orl.data_quality(2)
+    assert many["bc_noisy"][0] == many["bc_clean"][0] == -6
+    assert np.all(many["bc_noisy"][1:] > many["bc_clean"][1:]) and np.all(many["div_noisy"][1:] < many["div_clean"][1:])
+    assert np.all(few["bc_noisy"][1:] < few["bc_clean"][1:])
+    assert np.all(many["expert"] >= many["bc_noisy"] - 1e-9)
+
+
+def test_completeness_example_by_hand():
+    """Least squares of the target (2w, 2w) on phi = (1, 2): w' = (1*2w + 2*2w) / (1 + 4) = 1.2 w,
+    so w_h = 1.2^h; the target (2, 2) is off the line through (1, 2) by |(0.8, -0.4)| = sqrt(0.8).
+    RCSL's regression of the all-zero returns-to-go gives 0. With phi = (1, 1) the target (w, w)
+    is in the class (complete): w stays put, no blow-up."""
+    c = orl.completeness_example()
+    np.testing.assert_allclose(c["fqi"], 1.2 ** np.arange(H + 1), rtol=1e-12)
+    assert c["rcsl"] == 0.0 and c["residual"] == pytest.approx(np.sqrt(0.8))
+    complete = orl.completeness_example(features=(1.0, 1.0))
+    np.testing.assert_allclose(complete["fqi"], 1.0)
+    assert complete["residual"] == pytest.approx(0.0, abs=1e-12)
+    state = orl.lesson_state("stitching", 2, 0.0, 0, 0, orl.PESSIMISTIC)
+    assert state["completeness"]["fqi"][H] == pytest.approx(1.2 ** H)
+
+
+def test_uncertainty_heuristics_by_hand(mdp):
+    """Two members predicting cells (0, 0) and (2, 1) for one pair: Manhattan distance 3; standard
+    deviation of the positions sqrt(1^2 + 0.5^2); members are certain: aleatoric 0."""
+    cells = list(mdp.cells)
+    predicted = np.zeros((2, mdp.n_states, 4), dtype=int)
+    predicted[:] = cells.index((0, 1))
+    predicted[0, 3, 2], predicted[1, 3, 2] = cells.index((0, 0)), cells.index((2, 1))
+    diff = orl.uncertainty(mdp, predicted, "max pairwise difference")
+    std = orl.uncertainty(mdp, predicted, "ensemble std")
+    assert diff[3, 2] == 3 and std[3, 2] == pytest.approx(np.sqrt(1.25))
+    assert np.count_nonzero(diff) == 1 and np.count_nonzero(std) == 1
+    assert not orl.uncertainty(mdp, predicted, "max aleatoric").any()
+
+
+def test_model_ensemble_members_know_their_resampled_moves_and_agree_with_the_picture(mdp):
+    data = orl.collect(20, 0.1, 0)
+    predicted = orl.model_ensemble(mdp, data, 5, seed=0)
+    cells = list(mdp.cells)
+    seen = orl.dataset_pairs(data, mdp.n_states)
+    agree = (predicted == predicted[0]).all(axis=0)
+    for s, a in zip(*np.nonzero(agree & seen)):                  # where all agree on a data pair, they are right
+        assert cells[predicted[0, s, a]] == step(cells[s], a)
+    assert (~agree[~seen]).mean() > 0.9                           # unseen moves: the members disagree
+
+
+def test_design_search_structure_and_a_well_covered_dataset(mdp):
+    """lambda = 0 removes every penalty, so all heuristics agree there; max aleatoric is 0 for
+    certain members, so its designs do not depend on lambda. 200 random runs cover almost every
+    move: without a penalty the learned ensemble finds the BFS optimum; a large penalty on
+    disagreement only makes it more cautious (never better than the optimum)."""
+    v_star = -mdp.mu @ np.minimum(bfs_distance(mdp), H)
+    for args in [("sampled", 200, 0.0, 0), ("sampled", 20, 1.0, 0), ("stitching", 2, 0.0, 0)]:
+        r = orl.design_search(*args)["returns"]
+        np.testing.assert_array_equal(r[:, 0], np.broadcast_to(r[0, 0], r[:, 0].shape))
+        np.testing.assert_array_equal(r[0], np.broadcast_to(r[0, 0], r[0].shape))
+        assert r.max() <= v_star + 1e-9
+    r = orl.design_search("sampled", 200, 0.0, 0)["returns"]
+    np.testing.assert_allclose(r[:, 0], v_star)

@@ -60,19 +60,29 @@ def test_weighted_readout_shows_the_identity(lesson):
 def test_tour_steps_show_what_they_say(lesson):
     lesson.tour.go(5)                                             # stitching: RCSL -9, DP -6
     assert bars(lesson)["RCSL"] == -9 and bars(lesson)["offline Q-learning"] == -6
+    assert "kit-completeness-table" in lesson.readout.value and f"{1.2 ** orl.H:.2f}" in lesson.readout.value
+    assert f"{1.2 ** orl.H:.1f}" in lesson.tour.narration.value
     lesson.tour.go(6)                                             # edge of reach at k = 1
     facts = lesson.facts()
     assert f"{facts['expert_believed']:.0f}" in lesson.tour.narration.value
     assert lesson.trace("believed").y[1] == facts["expert_believed"]
     lesson.tour.go(7)                                             # k = H: the gap is gone
     assert lesson.trace("believed").y[1] == pytest.approx(lesson.trace("k_now").y[0])
+    assert "kit-design-table" in lesson.readout.value             # learned-model design search
+    design = orl.design_search("sampled", 20, 1.0, 0)
+    assert design["default"] == -12 and design["returns"][orl.HEURISTICS.index("max pairwise difference")].max() == -6
     lesson.tour.go(8)                                             # RAVL at k = 1: no gap, optimal
     assert lesson.values()["unvisited"] == orl.RAVL and lesson.values()["k"] == 1
     assert lesson.trace("believed").y[1] == pytest.approx(-6) and lesson.trace("k_now").y[0] == -6
     assert np.allclose(lesson.trace("k_true").y, -6)
     assert "Q-ensemble spread" in lesson.readout.value
+    lesson.tour.go(9)                                             # data quality: the slip table
+    facts = lesson.facts()
+    assert "kit-quality-table" in lesson.readout.value
+    assert f"{facts['dq20_bc_noisy']:.2f}" in lesson.readout.value and f"{facts['dq20_div_clean']:.3f}" in lesson.readout.value
+    assert f"{facts['dq20_div_noisy']:.3f}" in lesson.tour.narration.value
     lesson.tour.go(0)
-    assert "Q-ensemble spread" not in lesson.readout.value
+    assert "Q-ensemble spread" not in lesson.readout.value and "kit-quality-table" not in lesson.readout.value
 
 
 def test_quiz_right_and_wrong_answers(lesson):

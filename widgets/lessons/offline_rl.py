@@ -40,19 +40,27 @@ Papers:
   grows with the positive-sided variance of the returns (``positive_sided_variance``).
 * Z. Zhou, C. Zhu, R. Zhou, Q. Cui, A. Gupta, S. S. Du, "Free from Bellman Completeness:
   Trajectory Stitching via Model-based Return-conditioned Supervised Learning", ICLR 2024,
-  arXiv:2310.19308: RCSL cannot stitch; MBRCSL's model rollouts let it (``RCSL``, ``mbrcsl_data``).
+  arXiv:2310.19308: RCSL cannot stitch; MBRCSL's model rollouts let it (``RCSL``, ``mbrcsl_data``);
+  with a function class that is not Bellman complete dynamic programming blows up where RCSL's
+  plain regression does not (``completeness_example``, two states and one feature).
 * A. Sims, C. Lu, J. Foerster, Y. W. Teh, "The Edge-of-Reach Problem in Offline Model-Based
   Reinforcement Learning", NeurIPS 2024, arXiv:2402.12527: with truncated rollouts even the true
   model leaves edge-of-reach states whose values are never trained (``rollout_mask``, ``offline_q``);
   RAVL's minimum over a Q-ensemble finds and discounts them by itself (``ravl_q``).
 * S. Belkhale, Y. Cui, D. Sadigh, "Data Quality in Imitation Learning", NeurIPS 2023,
-  arXiv:2306.02437: BC's errors send it to states the data never shows.
+  arXiv:2306.02437: BC's errors send it to states the data never shows; a dataset's quality is
+  shaped by action divergence (BC's actions vs the expert's, where BC goes) and transition
+  diversity (noise in the system): expert demos in a grid whose moves slip with probability p
+  (``expert_demos``, ``action_divergence``, ``data_quality``).
 * C. Lu, P. J. Ball, J. Parker-Holder, M. A. Osborne, S. J. Roberts, "Revisiting Design Choices in
-  Offline Model-Based Reinforcement Learning", ICLR 2022, arXiv:2110.04135 (rollout length and the
-  penalty as design choices).
+  Offline Model-Based Reinforcement Learning", ICLR 2022, arXiv:2110.04135: uncertainty heuristics
+  (max aleatoric, max pairwise difference, ensemble standard deviation) of a learned model ensemble,
+  their penalty weight, the number of models and the rollout length, searched jointly
+  (``model_ensemble``, ``uncertainty``, ``design_search``; an exhaustive grid instead of Bayesian
+  optimisation).
 * R. Zheng, X. Wang, H. Xu, F. Huang, "Is Model Ensemble Necessary? Model-based RL via a Single
-  Model with Lipschitz Regularized Value Function", ICLR 2023, arXiv:2302.01244 (here only as the
-  pessimistic value for unseen pairs that an uncertainty penalty stands for).
+  Model with Lipschitz Regularized Value Function", ICLR 2023, arXiv:2302.01244 (here only the
+  ensembles and the pessimistic value they stand for; no Lipschitz-regularised single model).
 """
 
 from __future__ import annotations
@@ -389,6 +397,32 @@ class RCSL:
         return out
 
 
+def completeness_example(horizon: int = H, w0: float = 1.0, features=(1.0, 2.0)) -> dict:
+    """Dynamic programming vs RCSL with a linear function class that is not Bellman complete.
+
+    Two states, s1 -> s2 -> s2 forever, one action, reward 0, so every true value is 0. The class:
+    Q(s) = w phi(s) with one feature, phi = ``features`` (it contains the truth, w = 0). Fitted
+    Q-iteration regresses the Bellman target Q_{h-1}(next state) onto the class by least squares,
+    h = 1..horizon, from a guess w0 (an untrained model's arbitrary value). The target
+    w (phi(s2), phi(s2)) is not in the class unless w = 0, and its projection has w larger than
+    before: DP amplifies its own error. RCSL regresses the observed return-to-go (0) onto the same
+    class: one supervised fit, right at once. With one feature per state (a table) the class is
+    complete and both are exact. Returns w_h for h = 0..horizon, RCSL's w, and the Bellman
+    residual of the class at w = 1 (distance of the target from the class).
+    """
+    phi = np.asarray(features, float)[:, None]                 # (2 states, 1 feature)
+    nxt = np.array([1, 1])                                      # s1 -> s2, s2 -> s2
+    w = [float(w0)]
+    for _ in range(horizon):
+        target = 0.0 + phi[nxt] @ [w[-1]]                       # reward 0 + Q_{h-1}(next)
+        w.append(float(np.linalg.lstsq(phi, target, rcond=None)[0][0]))
+    rtg = np.zeros(len(phi))                                    # every return-to-go is 0
+    target = phi[nxt] @ [1.0]
+    fit = phi @ np.linalg.lstsq(phi, target, rcond=None)[0]
+    return {"fqi": np.array(w), "rcsl": float(np.linalg.lstsq(phi, rtg, rcond=None)[0][0]) + 0.0,
+            "residual": float(np.linalg.norm(target - fit))}
+
+
 def mbrcsl_data(mdp: GridMDP, data: Dataset, n_rollouts: int = 100, seed: int = 0) -> Dataset:
     """The dataset plus BC-policy rollouts in the model from the dataset's start states (MBRCSL)."""
     rng = np.random.default_rng(seed)
@@ -410,6 +444,204 @@ def likely_path(mdp: GridMDP, policy: np.ndarray, s: int) -> list[int]:
         s = mdp.next_state[s, int(np.argmax(policy[t, s]))]
         out.append(s)
     return out
+
+
+# ----------------------------------------------------------------------------- design choices
+HEURISTICS = ("max aleatoric", "max pairwise difference", "ensemble std")
+PENALTIES, ENSEMBLES, HORIZONS = (0.0, 1.0, 5.0), (2, 5, 10), (1, 5, 12)
+DEFAULT_DESIGN = ("max aleatoric", 1.0, 5, 5)       # MOPO-like hand-tuned choice: heuristic, lambda, M, k
+
+
+def model_ensemble(mdp: GridMDP, data: Dataset, members: int, seed: int = 0) -> np.ndarray:
+    """Predicted next states (M, S, A) of M tabular dynamics models, each fitted to a bootstrap
+    resample of the runs: a pair in its resample gets the observed next state (the world is
+    deterministic), any other pair an arbitrary cell (what an untrained network would predict).
+    Every member is certain of its prediction: its aleatoric uncertainty is 0."""
+    rng = np.random.default_rng(seed)
+    n, out = len(data.states), []
+    for _ in range(members):
+        pick = rng.integers(0, n, n)
+        seen = dataset_pairs(Dataset(data.states[pick], data.actions[pick], data.rewards[pick],
+                                     data.expert[pick]), mdp.n_states)
+        out.append(np.where(seen, mdp.next_state, rng.integers(0, mdp.n_states, mdp.next_state.shape)))
+    return np.array(out)
+
+
+def uncertainty(mdp: GridMDP, predicted: np.ndarray, heuristic: str) -> np.ndarray:
+    """u[s, a] from the members' predicted cells (grid positions): ``max aleatoric`` (the largest
+    predicted variance of a member, MOPO: 0 for deterministic members), ``max pairwise difference``
+    (the largest Manhattan distance between two members' predictions, MOReL-like) or ``ensemble std``
+    (the standard deviation of the predicted positions, summed over row and column as a norm)."""
+    pos = np.array(mdp.cells, float)[predicted]                                   # (M, S, A, 2)
+    if heuristic == "max aleatoric":
+        return np.zeros(predicted.shape[1:])
+    if heuristic == "max pairwise difference":
+        return np.abs(pos[:, None] - pos[None]).sum(axis=-1).max(axis=(0, 1))
+    return np.sqrt(pos.var(axis=0).sum(axis=-1))
+
+
+def ensemble_rollout_mask(mdp: GridMDP, data: Dataset, predicted: np.ndarray, k: int) -> np.ndarray:
+    """Pairs trained by k-step rollouts in the learned ensemble from every dataset state (each step
+    may follow any member, so a state's successors are all members' predictions)."""
+    trained = dataset_pairs(data, mdp.n_states)
+    reached = np.zeros(mdp.n_states, bool)
+    reached[data.states[:, :-1][data.live()]] = True
+    reached[mdp.goal] = False
+    expanded = np.zeros_like(reached)
+    for _ in range(k):
+        expanded |= reached
+        reached = reached.copy()
+        reached[predicted[:, reached].ravel()] = True
+        reached[mdp.goal] = False
+    return trained | expanded[:, None]
+
+
+def penalised_q(mdp: GridMDP, predicted: np.ndarray, trained: np.ndarray, u: np.ndarray,
+                penalties=PENALTIES) -> np.ndarray:
+    """Q[l, h, s, a] of the pessimistic learned MDP for each penalty weight l: reward r - l u and
+    the members' average next value on trained pairs; other pairs keep the guess 0, as in
+    ``offline_q`` (the edge of reach)."""
+    lam = np.asarray(penalties, float)[:, None, None]
+    Q = np.zeros((len(lam), mdp.horizon + 1) + trained.shape)
+    for h in range(1, mdp.horizon + 1):
+        V = Q[:, h - 1].max(axis=2)                                               # (L, S)
+        Q[:, h] = np.where(trained, mdp.reward - lam * u + V[:, predicted].mean(axis=1), OPTIMISTIC)
+        Q[:, h, mdp.goal] = 0.0
+    return Q
+
+
+@lru_cache(maxsize=32)
+def design_search(case: str, n: int, expert_fraction: float, seed: int) -> dict:
+    """True return of the greedy policy for every design (heuristic, penalty, ensemble size,
+    rollout length): an exhaustive search standing in for Lu et al.'s Bayesian optimisation.
+    ``returns[h, l, m, k]`` in the order of HEURISTICS, PENALTIES, ENSEMBLES, HORIZONS."""
+    mdp, data = gridworld(), dataset_for(case, n, expert_fraction, seed)
+    out = np.empty((len(HEURISTICS), len(PENALTIES), len(ENSEMBLES), len(HORIZONS)))
+    for m, members in enumerate(ENSEMBLES):
+        predicted = model_ensemble(mdp, data, members, seed)
+        masks = [ensemble_rollout_mask(mdp, data, predicted, k) for k in HORIZONS]
+        for h, heuristic in enumerate(HEURISTICS):
+            u = uncertainty(mdp, predicted, heuristic)
+            for j, trained in enumerate(masks):
+                for i, q in enumerate(penalised_q(mdp, predicted, trained, u)):
+                    out[h, i, m, j] = expected_return(mdp, greedy(q))
+    d = DEFAULT_DESIGN
+    default = out[HEURISTICS.index(d[0]), PENALTIES.index(d[1]), ENSEMBLES.index(d[2]), HORIZONS.index(d[3])]
+    return {"returns": out, "default": float(default)}
+
+
+# ----------------------------------------------------------------------------- data quality
+SLIPS, DQ_RUNS = (0.0, 0.1, 0.2, 0.3), 1000     # slip probabilities; demos per average (>= 10 draws)
+
+
+_OPTIMAL: dict = {}
+
+
+def _optimal(mdp: GridMDP) -> tuple[np.ndarray, np.ndarray]:
+    """The expert's (S, A) policy (shortest-path actions, ties split) and the (S, A) mask of
+    shortest-path actions, computed once per grid."""
+    if id(mdp) not in _OPTIMAL:
+        q = optimal_q(mdp)
+        _OPTIMAL[id(mdp)] = (mdp, greedy(q)[0], np.isclose(q[-1], q[-1].max(axis=1, keepdims=True)))
+    return _OPTIMAL[id(mdp)][1:]
+
+
+def _expert(mdp: GridMDP) -> np.ndarray:
+    return _optimal(mdp)[0]
+
+
+def _good_actions(mdp: GridMDP) -> np.ndarray:
+    return _optimal(mdp)[1]
+
+
+def slipped(policy: np.ndarray, slip: float) -> np.ndarray:
+    """The actions actually executed when each move slips to a uniformly random one with
+    probability ``slip``. Every move costs the same, so a policy in the slippery grid has exactly
+    the return of this mixed policy in the deterministic grid."""
+    return (1.0 - slip) * np.asarray(policy) + slip / len(MOVES)
+
+
+def expert_demos(mdp: GridMDP, n: int, slip: float, seed: int = 0) -> Dataset:
+    """n expert runs in the slippery grid: the recorded action is the expert's (shortest path,
+    ties split), the next state follows the executed, possibly slipped, move."""
+    rng = np.random.default_rng(seed)
+    expert = _expert(mdp)
+    states = np.empty((n, mdp.horizon + 1), dtype=int)
+    actions = np.empty((n, mdp.horizon), dtype=int)
+    states[:, 0] = rng.choice(mdp.n_states, size=n, p=mdp.mu)
+    for t in range(mdp.horizon):
+        p = expert[states[:, t]]
+        actions[:, t] = (rng.random((n, 1)) > p.cumsum(axis=1)).sum(axis=1).clip(max=len(MOVES) - 1)
+        executed = np.where(rng.random(n) < slip, rng.integers(0, len(MOVES), n), actions[:, t])
+        states[:, t + 1] = mdp.next_state[states[:, t], executed]
+    return Dataset(states, actions, mdp.reward[states[:, :-1], actions], np.ones(n, bool))
+
+
+def visit_distribution(mdp: GridMDP, policy: np.ndarray) -> np.ndarray:
+    """Where a (S, A) policy spends its steps before the goal, normalised (deterministic grid)."""
+    d, visits = mdp.mu.copy(), np.zeros(mdp.n_states)
+    for _ in range(mdp.horizon):
+        d[mdp.goal] = 0.0
+        visits += d
+        d = np.bincount(mdp.next_state.ravel(), (d[:, None] * policy).ravel(), minlength=mdp.n_states)
+    return visits / visits.sum()
+
+
+def action_divergence(mdp: GridMDP, policy: np.ndarray, slip: float) -> float:
+    """Action divergence where the learner goes: the probability, at the states it visits in the
+    slippery grid, that it chooses an action the expert would not (a non-shortest-path move)."""
+    good = _good_actions(mdp)
+    return float(visit_distribution(mdp, slipped(policy, slip)) @ (1.0 - (policy * good).sum(axis=1)))
+
+
+def _batched_bc(mdp: GridMDP, data: Dataset, groups: int) -> np.ndarray:
+    """BC policies (groups, S, A) of consecutive equal blocks of the dataset's runs."""
+    n, horizon = data.actions.shape
+    group = np.broadcast_to((np.arange(n) * groups // n)[:, None], (n, horizon))
+    live = data.live()
+    flat = (group[live] * mdp.n_states + data.states[:, :-1][live]) * len(MOVES) + data.actions[live]
+    counts = np.bincount(flat, minlength=groups * mdp.n_states * len(MOVES)).astype(float)
+    return cloned(counts.reshape(groups, mdp.n_states, len(MOVES)))
+
+
+def _batched_scores(mdp: GridMDP, policies: np.ndarray, slip: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact return and action divergence of each (S, A) policy in ``policies`` (G, S, A) in the
+    slippery grid: the same sums as ``expected_return`` and ``action_divergence``, batched."""
+    G, S, A = policies.shape
+    executed = slipped(policies, slip)
+    V = np.zeros((G, S))
+    for _ in range(mdp.horizon):
+        V = (executed * (mdp.reward + V[:, mdp.next_state])).sum(axis=2)
+    target = (np.arange(G)[:, None] * S + mdp.next_state.ravel()).ravel()   # (g, s, a) -> g's next state
+    d = np.broadcast_to(mdp.mu, V.shape).copy()
+    visits = np.zeros_like(d)
+    for _ in range(mdp.horizon):          # gathers and bincount only: no BLAS threads on a tiny problem
+        d[:, mdp.goal] = 0.0
+        visits += d
+        d = np.bincount(target, (d[:, :, None] * executed).ravel(), minlength=G * S).reshape(G, S)
+    visits /= visits.sum(axis=1, keepdims=True)
+    wrong = 1.0 - (policies * _good_actions(mdp)).sum(axis=2)
+    return (V * mdp.mu).sum(axis=1), (visits * wrong).sum(axis=1)
+
+
+@lru_cache(maxsize=16)
+def data_quality(n: int, draws: int | None = None) -> dict:
+    """For each slip p in SLIPS, averaged over ``draws`` datasets of n expert demos (default: as
+    many as DQ_RUNS demos make, at least 10): the expert's
+    return in the slippery grid, BC's return and action divergence when the demos were recorded
+    with the same slips ("noisy") and without them ("clean"), both evaluated with slips."""
+    mdp = gridworld()
+    draws = draws or max(10, DQ_RUNS // n)
+    out = {key: [] for key in ("expert", "bc_noisy", "bc_clean", "div_noisy", "div_clean")}
+    clean = _batched_bc(mdp, expert_demos(mdp, n * draws, 0.0, seed=0), draws)
+    for i, slip in enumerate(SLIPS):
+        out["expert"].append(expected_return(mdp, slipped(_expert(mdp), slip)))
+        noisy = _batched_bc(mdp, expert_demos(mdp, n * draws, slip, seed=1 + i), draws) if slip else clean
+        for name, policies in (("noisy", noisy), ("clean", clean)):
+            ret, div = _batched_scores(mdp, policies, slip)
+            out["bc_" + name].append(float(ret.mean()))
+            out["div_" + name].append(float(div.mean()))
+    return {key: np.array(v) for key, v in out.items()}
 
 
 # ----------------------------------------------------------------------------- the lesson
@@ -463,4 +695,6 @@ def lesson_state(case: str, n: int, expert_fraction: float, seed: int, k: int, u
             "curve": curve, "edge": curve["edges"][k], "weights": weights, "spread": spread,
             "weighted_mean": float(weights @ data.returns), "psv": positive_sided_variance(data.returns),
             "weighted_behaviour": expected_return(mdp, pi_w, start_w),
+            "quality": data_quality(n) if case == "sampled" and expert_fraction == 1.0 else None,
+            "completeness": completeness_example() if case == "stitching" else None,
             "visits": np.bincount(data.states.ravel(), minlength=mdp.n_states)}

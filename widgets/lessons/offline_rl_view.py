@@ -131,7 +131,47 @@ class OfflineRLDisplay(LessonDisplay):
         if s["spread"] is not None:
             rows.append(["Q-ensemble spread (std over members): trained pairs (max) | untrained (mean)",
                          f"{s['spread'][0]:.2f} | {s['spread'][1]:.2f}"])
-        return "<div class='kit-readout'>" + table(["dataset", ""], rows, "kit-offline-table") + "</div>"
+        out = "<div class='kit-readout'>" + table(["dataset", ""], rows, "kit-offline-table")
+        if self.values.get("show") == "model rollouts (k)" and self.values.get("case") == "sampled":
+            out += self.design_table()
+        c = s["completeness"]
+        if c is not None:                      # the stitching case: the other half of Zhou et al.
+            out += ("<p>Why RCSL needs no Bellman completeness: two states s₁ → s₂ → s₂, reward 0 (every "
+                    "true value is 0), values fitted as Q = w·φ with one feature φ = (1, 2)</p>")
+            out += table(["learner", "w (true: 0)"],
+                         [[f"dynamic programming (fitted Q-iteration), {h} steps from w = 1", f"{c['fqi'][h]:.2f}"]
+                          for h in (1, 6, orl.H)] + [["RCSL: regress the return-to-go", f"{c['rcsl']:.2f}"]],
+                         "kit-completeness-table")
+        q = s["quality"]
+        if q is not None and self.values.get("show") == "BC":   # expert-only data: what slips would do
+            out += (f"<p>Data quality: {len(d.states)} expert demos in a grid whose moves slip to a random "
+                    "one with probability p, in the demos and when BC acts (exact returns, averaged "
+                    "over many draws of the demos)</p>")
+            out += table(["slip p", "expert", "BC, demos with slips", "BC, demos without slips",
+                          "action divergence: with | without"],
+                         [[f"{p:.1f}", f"{q['expert'][i]:.2f}", f"{q['bc_noisy'][i]:.2f}", f"{q['bc_clean'][i]:.2f}",
+                           f"{q['div_noisy'][i]:.3f} | {q['div_clean'][i]:.3f}"] for i, p in enumerate(orl.SLIPS)],
+                         "kit-quality-table")
+        return out + "</div>"
+
+
+    def design_table(self) -> str:
+        """Lu et al.'s design choices, searched exhaustively on the current dataset."""
+        v = self.values
+        d = orl.design_search(v["case"], int(v["n"]), float(v["expert"]), int(v["seed"]))
+        r, best = d["returns"], d["returns"].max()
+        rows = []
+        for h, name in enumerate(orl.HEURISTICS):
+            i, m, k = np.unravel_index(np.argmax(r[h]), r[h].shape)
+            rows.append([name, f"{r[h].max():.2f}", f"λ = {orl.PENALTIES[i]:g}, {orl.ENSEMBLES[m]} models, k = {orl.HORIZONS[k]}",
+                         f"{int((r[h] >= best - 1e-9).sum())} / {r[h].size}"])
+        h, lam, m, k = orl.DEFAULT_DESIGN
+        rows.append([f"hand-tuned default: {h}, λ = {lam:g}, {m} models, k = {k}", f"{d['default']:.2f}", "", ""])
+        return ("<p>Learned models instead of the true one: an ensemble of tabular models fitted to bootstrap "
+                "resamples of the data, rewards penalised by λ × an uncertainty heuristic; exact true return of "
+                f"every design (λ ∈ {{0, 1, 5}}, {{2, 5, 10}} models, k ∈ {{1, 5, 12}}), searched exhaustively</p>"
+                + table(["heuristic", "best true return", "a design with that return", "designs reaching the overall best"],
+                        rows, "kit-design-table"))
 
 
 class OfflineRLLesson(Lesson):
@@ -188,7 +228,9 @@ class OfflineRLLesson(Lesson):
                 "stitch_wmean": stitch["weighted_mean"], "H": orl.H,
                 "ravl_true": ravl["returns"]["model rollouts (k)"], "ravl_believed": ravl["curve"]["believed"][1],
                 "ravl_k0": ravl["curve"]["true"][0], "ravl_untrained": ravl["spread"][1],
-                "ravl_members": orl.RAVL_MEMBERS, "psv": default["psv"], "stitch_psv": stitch["psv"]}
+                "ravl_members": orl.RAVL_MEMBERS, "fqi_H": orl.completeness_example()["fqi"][orl.H],
+                **{f"dq20_{key}": orl.data_quality(20)[key][2]
+                   for key in ("expert", "bc_noisy", "bc_clean", "div_noisy", "div_clean")}, "psv": default["psv"], "stitch_psv": stitch["psv"]}
 
 
 def view(**values):
