@@ -1,5 +1,6 @@
 """The safe-control lesson in Voila: it renders, the tour's step 2 (head-on, no right-hand rule)
-redraws the agents' paths into a deadlock d apart. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
+redraws the agents' paths into a deadlock d apart; "what we know" switched to an offline log shrinks
+the feasible region and the extracted policy stays put. (Slides: tests/lessons/test_lessons.py and the diffusion lesson.)"""
 
 import pytest
 from conftest import screenshot
@@ -22,3 +23,9 @@ def test_tour_step_two_deadlocks_the_head_on_agents(open_app):
     assert "not within 15 s" in page.locator(f"{ROOT} .kit-safe-table").inner_text()
     screenshot(page, "lesson-safe_control")
     save_plot(page, "lesson-safe_control-plot", root=ROOT, settle_ms=500)
+    page.locator(f"{ROOT} .widget-dropdown", has_text="what we know").locator("select").select_option(
+        label="offline data: 300 random moves")
+    page.wait_for_function("sel => document.querySelector(sel).innerText.includes('given the data')",
+                           arg=f"{ROOT} .kit-safe-table", timeout=60_000)
+    assert "stays safe and gives up the goal" in page.locator(f"{ROOT} .kit-safe-table").inner_text()
+    save_plot(page, "lesson-safe_control-offline-plot", root=ROOT, settle_ms=500)
