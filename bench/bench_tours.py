@@ -24,6 +24,7 @@ MOVES_BY_CONTROL = {
     "budget": [1, 50, 200, 10],
     "c_puct": [0.0, 1.0, 10.0, 0.3],
     "step": [1, 6, 10, 3],
+    "roads": ["grid", "diagonal"],
     "eps": [0.5, 1.0, 2.0],
     "level": [0, 1, 2, 3],
     "query": [0, 1, 2, 3, 4, 5],
@@ -36,6 +37,7 @@ def time_controls():
 
     caches = {"n": (T.instance, T.search_run), "seed": (T.instance, T.search_run), "k": (T.search_run,),
               "c_puct": (T.search_run,), "eps": (T.build_oracle, T.oracle_report, T.query_picture),
+              "roads": (T.grid_graph, T.build_oracle, T.oracle_report, T.query_picture),
               "level": (T.query_picture,), "query": (T.query_picture,)}
     return time_each_control(lambda: ToursLesson(n=12), MOVES_BY_CONTROL, MOVES,
                              caches=lambda name: caches.get(name, ()))
@@ -65,11 +67,13 @@ def main():
     c = T.state_counts(12)
     print(f"\nStates for 12 cities: {c['direct_total']:,} partial tours, {c['quotient_total']:,} quotient states.")
     print("\nGrid oracle (16 × 16):\n")
-    print("| ε | scales | worst stretch | mean stretch | numbers stored | pairs |")
-    print("|---|---|---|---|---|---|")
-    for eps in (0.5, 1.0, 2.0):
-        r = T.oracle_report(eps)
-        print(f"| {eps:g} | {r['levels']} | {r['max_stretch']:.3f} | {r['mean_stretch']:.4f} | {r['entries']:,} | {r['pairs']:,} |")
+    print("| roads | ε | scales | worst stretch | mean stretch | numbers stored | pairs |")
+    print("|---|---|---|---|---|---|---|")
+    for roads in T.ROADS:
+        for eps in (0.5, 1.0, 2.0):
+            r = T.oracle_report(eps, roads)
+            print(f"| {roads} | {eps:g} | {r['levels']} | {r['max_stretch']:.3f} | {r['mean_stretch']:.4f} "
+                  f"| {r['entries']:,} | {r['pairs']:,} |")
 
 
 if __name__ == "__main__":

@@ -44,8 +44,11 @@ def test_controls_redraw_in_place(lesson):
     c["eps"].value = 2.0
     assert list(trace(lesson.figure, "vertices").marker.color) != colours
     assert "guaranteed ≤ 3" in lesson.readout.value
+    n_edges = len(trace(lesson.figure, "gridedges").x)
+    c["roads"].value = "diagonal"
+    assert len(trace(lesson.figure, "gridedges").x) > n_edges and "not planar" in lesson.readout.value
     c["query"].value = 3
-    assert trace(lesson.figure, "path").x[0] == T.grid_graph()["xy"][T.QUERIES[3][0], 0]
+    assert trace(lesson.figure, "path").x[0] == T.grid_graph("diagonal")["xy"][T.QUERIES[3][0], 0]
 
 
 def test_small_instances_clip_k_and_the_step(lesson):

@@ -420,14 +420,24 @@ def _orderings(m: int):
 GRID_SIDE = 16
 
 
+ROADS = {"grid": "grid (planar)", "diagonal": "grid + diagonals (not planar)"}
+
+
 @lru_cache(maxsize=4)
-def grid_graph(side: int = GRID_SIDE, seed: int = 0) -> dict:
-    """A side x side grid (planar) with edge weights uniform in [1, 2]; all-pairs distances by Dijkstra."""
+def grid_graph(roads: str = "grid", side: int = GRID_SIDE, seed: int = 0) -> dict:
+    """A side x side grid with road lengths uniform in [1, 2] (planar); with ``roads="diagonal"``
+    every cell also gets both diagonals, length sqrt(2) times [1, 2]: crossing roads (overpasses),
+    too many edges for a planar graph. All-pairs distances by Dijkstra."""
     rng = np.random.default_rng(seed)
     idx = np.arange(side * side).reshape(side, side)
     a = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
     b = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
     w = rng.uniform(1.0, 2.0, a.size)
+    if roads == "diagonal":
+        da = np.concatenate([idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel()])
+        db = np.concatenate([idx[1:, 1:].ravel(), idx[1:, :-1].ravel()])
+        a, b = np.concatenate([a, da]), np.concatenate([b, db])
+        w = np.concatenate([w, np.sqrt(2) * rng.uniform(1.0, 2.0, da.size)])
     n = side * side
     W = csr_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
     dist = dijkstra(W, directed=False)
@@ -445,18 +455,22 @@ def cop_partition(W, radius: float) -> tuple[np.ndarray, np.ndarray]:
     on what remains. Returns each vertex's cluster and each cluster's centre (the skeleton vertex
     mid-stretch): every vertex is within 2 * radius of its centre, along a path inside its cluster.
     """
-    W = csr_matrix(W)
+    W = csr_matrix(W).tocoo()
     n = W.shape[0]
+    if radius < W.data.min():                                       # balls and stretches hold one vertex each
+        return np.arange(n), np.arange(n)
     label = np.full(n, -1)
     centres: list[int] = []
     left = np.ones(n, dtype=bool)
     while left.any():
-        keep = np.flatnonzero(left)
-        sub = W[keep][:, keep]
+        alive = left[W.row] & left[W.col]                          # what is left: removed vertices isolated
+        sub = csr_matrix((W.data[alive], (W.row[alive], W.col[alive])), shape=(n, n))
         _, comp = connected_components(sub, directed=False)
-        _, roots = np.unique(comp, return_index=True)
+        keep = np.flatnonzero(left)
+        _, first = np.unique(comp[keep], return_index=True)
+        roots = keep[first]                                         # lowest vertex of each component
         dist, pred = dijkstra(sub, directed=False, indices=roots, return_predecessors=True)
-        segment_of = np.full(len(keep), -1)                        # skeleton vertex -> cluster id
+        segment_of = np.full(n, -1)                                 # skeleton vertex -> cluster id
         skeletons = []
         for c, root in enumerate(roots):
             reach = np.where(np.isfinite(dist[c]), dist[c], -1.0)
@@ -471,13 +485,13 @@ def cop_partition(W, radius: float) -> tuple[np.ndarray, np.ndarray]:
                 on = np.flatnonzero(stretch == s)
                 mid = (along[on[0]] + along[on[-1]]) / 2
                 segment_of[np.asarray(path)[on]] = len(centres)
-                centres.append(int(keep[path[on[np.argmin(np.abs(along[on] - mid))]]]))
+                centres.append(path[on[np.argmin(np.abs(along[on] - mid))]])
             skeletons.extend(path)
         near, _, source = dijkstra(sub, directed=False, indices=skeletons, min_only=True,
                                    return_predecessors=True)
-        inside = near <= radius
-        label[keep[inside]] = segment_of[source[inside]]
-        left[keep[inside]] = False
+        inside = (near <= radius) & left
+        label[inside] = segment_of[source[inside]]
+        left &= ~inside
     return label, np.array(centres)
 
 
@@ -491,11 +505,11 @@ def oracle_scales(diameter: float, eps: float, w_min: float = 1.0) -> list[float
 
 
 @lru_cache(maxsize=8)
-def build_oracle(eps: float, side: int = GRID_SIDE) -> dict:
+def build_oracle(eps: float, roads: str = "grid") -> dict:
     """One cop partition per scale (cluster radius r = eps*scale/16, so every vertex is within 2r =
     eps*scale/8 of its centre); at each scale store each vertex's
     distance to its cluster centre and the centre-to-centre distances up to scale*(1 + eps/4)."""
-    g = grid_graph(side)
+    g = grid_graph(roads)
     dist = g["dist"]
     levels = []
     for scale in oracle_scales(g["diameter"], eps):
@@ -517,7 +531,7 @@ def build_oracle(eps: float, side: int = GRID_SIDE) -> dict:
                        "centre_dist": np.where(stored, cd, np.inf), "own": own,
                        "rho": float(own.max()), "colour": colour})
     return {"levels": levels, "entries": int(sum(np.triu(lv["stored"]).sum() + len(lv["own"]) for lv in levels)),
-            "n": side * side}
+            "n": len(dist)}
 
 
 def oracle_query(oracle: dict, u, v):
@@ -532,10 +546,10 @@ def oracle_query(oracle: dict, u, v):
 
 
 @lru_cache(maxsize=8)
-def oracle_report(eps: float, side: int = GRID_SIDE) -> dict:
+def oracle_report(eps: float, roads: str = "grid") -> dict:
     """The stretch (answer / true distance) of every pair, its worst and mean, and the space used."""
-    g, oracle = grid_graph(side), build_oracle(eps, side)
-    n = side * side
+    g, oracle = grid_graph(roads), build_oracle(eps, roads)
+    n = len(g["dist"])
     table = np.full((n, n), np.inf)                               # every answer at once, scale by scale
     for lv in oracle["levels"]:
         lab = lv["label"]
@@ -578,8 +592,8 @@ def fewest_clusters(W, label, u: int, v: int, budget: float, max_hops: int = 60)
 QUERIES = [(18, 158), (17, 238), (3, 60), (164, 174), (40, 200), (250, 5)]
 
 
-def shortest_path(side: int, u: int, v: int) -> list:
-    g = grid_graph(side)
+def shortest_path(u: int, v: int, roads: str = "grid") -> list:
+    g = grid_graph(roads)
     _, pred = dijkstra(g["W"], directed=False, indices=u, return_predecessors=True)
     path = [v]
     while path[-1] != u:
@@ -588,20 +602,20 @@ def shortest_path(side: int, u: int, v: int) -> list:
 
 
 @lru_cache(maxsize=128)
-def query_picture(eps: float, level: int, query: int, side: int = GRID_SIDE) -> dict:
+def query_picture(eps: float, level: int, query: int, roads: str = "grid") -> dict:
     """One query: the exact path, the oracle's route (u -> c_u -> c_v -> v at the scale it used),
     and the clusters of the shown level."""
-    g, oracle = grid_graph(side), build_oracle(eps, side)
+    g, oracle = grid_graph(roads), build_oracle(eps, roads)
     u, v = QUERIES[query]
     levels = oracle["levels"]
     lv = levels[min(level, len(levels) - 1)]
     ests = [lvl["own"][u] + lvl["centre_dist"][lvl["label"][u], lvl["label"][v]] + lvl["own"][v] for lvl in levels]
     used = int(np.argmin(ests))
     cu, cv = (levels[used]["centres"][levels[used]["label"][w]] for w in (u, v))
-    path = shortest_path(side, u, v)
+    path = shortest_path(u, v, roads)
     return {"u": u, "v": v, "true": float(g["dist"][u, v]), "estimate": float(min(ests)), "used": used,
-            "path": path, "route": shortest_path(side, u, cu) + shortest_path(side, cu, cv)[1:]
-            + shortest_path(side, cv, v)[1:], "label": lv["label"], "colour": lv["colour"][lv["label"]],
+            "path": path, "route": shortest_path(u, cu, roads) + shortest_path(cu, cv, roads)[1:]
+            + shortest_path(cv, v, roads)[1:], "label": lv["label"], "colour": lv["colour"][lv["label"]],
             "scale": lv["scale"],
             "clusters_met": len(set(lv["label"][path].tolist())), "n_clusters": len(lv["centres"]),
             "fewest": fewest_clusters(g["W"], lv["label"], u, v, (1 + eps) * float(g["dist"][u, v])),
@@ -612,7 +626,7 @@ def query_picture(eps: float, level: int, query: int, side: int = GRID_SIDE) -> 
 
 
 def lesson_state(n: int, seed: int, k: int, heat: str, budget: int, c_puct: float, step: int,
-                 eps: float, level: int, query: int) -> dict:
+                 roads: str, eps: float, level: int, query: int) -> dict:
     """Everything the view draws for one setting (k is clipped to n - 1, the step to n)."""
     inst = instance(n, seed)
     k = min(k, n - 1)
@@ -624,4 +638,5 @@ def lesson_state(n: int, seed: int, k: int, heat: str, budget: int, c_puct: floa
     return {"inst": inst, "runs": runs, "run": run, "best": best, "gap": float(gap(best, inst["opt"])),
             "found": found, "k": k, "coverage": knn_coverage(inst["d"], inst["tour"], k),
             "counts": state_counts(n), "quotient": quotient_picture(n, seed, t), "t": t,
-            "grid": grid_graph(), "query": query_picture(eps, level, query), "oracle": oracle_report(eps)}
+            "grid": grid_graph(roads), "query": query_picture(eps, level, query, roads),
+            "oracle": oracle_report(eps, roads)}

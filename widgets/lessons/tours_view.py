@@ -128,9 +128,7 @@ class ToursDisplay(LessonDisplay):
         set_title(fig, 2, f"step t = {t}: {c['direct'][t - 1]:,.0f} partial tours → {c['quotient'][t - 1]:,.0f} states")
         g, qp = r["grid"], r["query"]
         gx, gy = g["xy"][:, 0], g["xy"][:, 1]
-        edges = trace(fig, "gridedges")
-        if edges.x is None or len(edges.x) == 0:                  # the grid never changes: draw it once
-            assign(edges, **dict(zip("xy", _segments(g["xy"], list(zip(*g["edges"]))))))
+        assign(trace(fig, "gridedges"), **dict(zip("xy", _segments(g["xy"], list(zip(*g["edges"]))))))
         a, b = g["edges"]
         same = qp["label"][a] == qp["label"][b]
         assign(trace(fig, "inside"), **dict(zip("xy", _segments(g["xy"], list(zip(a[same], b[same]))))))
@@ -158,14 +156,14 @@ class ToursDisplay(LessonDisplay):
                 + table(["decoder", "length", "gap"], rows, "kit-tour-table")
                 + f"<b>Quotient.</b> All steps: {c['direct_total']:,} partial tours, {c['quotient_total']:,} "
                 f"quotient states. At t = {r['t']} one state merges {q['merged']:,} partial tours; {other}.<br>"
-                f"<b>Oracle.</b> ε = {v['eps']:g}, {o['levels']} scales: worst stretch {o['max_stretch']:.3f} "
+                f"<b>Oracle.</b> {T.ROADS[v['roads']]}, ε = {v['eps']:g}, {o['levels']} scales: worst stretch {o['max_stretch']:.3f} "
                 f"(guaranteed ≤ {o['bound']:g}), mean {o['mean_stretch']:.4f}; this query {qp['estimate']:.2f} "
                 f"for a true {qp['true']:.2f}. Stored {o['entries']:,} numbers for {o['n']} vertices "
                 f"({o['pairs']:,} pairs).</div>")
 
 
 class ToursLesson(Lesson):
-    """n, seed, k, heatmap, budget and c move the search; t the quotient; ε, scale, query the oracle."""
+    """n, seed, k, heatmap, budget and c move the search; t the quotient; roads, ε, scale, query the oracle."""
 
     slug = "tours"
     LABEL_WIDTH = "110px"
@@ -177,19 +175,20 @@ class ToursLesson(Lesson):
         "budget": Pick(T.BUDGETS, 50, "budget"),
         "c_puct": Pick([0.0, 0.1, 0.3, 1.0, 3.0, 10.0], 1.0, "exploration c"),
         "step": Slider(1, 12, 1, 6, "step t", integer=True),
+        "roads": Choice([(label, kind) for kind, label in T.ROADS.items()], "grid", "roads"),
         "eps": Pick([0.5, 1.0, 2.0], 1.0, "ε"),
         "level": Slider(0, 3, 1, 0, "scale shown", integer=True),
         "query": Slider(0, len(T.QUERIES) - 1, 1, 0, "query pair", integer=True),
     }
     COLUMNS = {"Heatmap + tree search": ["n", "seed", "k", "heat", "budget", "c_puct"],
-               "Quotient": ["step"], "Shortcut partition": ["eps", "level", "query"]}
+               "Quotient": ["step"], "Shortcut partition": ["roads", "eps", "level", "query"]}
     Display = ToursDisplay
 
-    def compute(self, n, seed, k, heat, budget, c_puct, step, eps, level, query):
-        return T.lesson_state(n, seed, k, heat, budget, c_puct, step, eps, level, query)
+    def compute(self, n, seed, k, heat, budget, c_puct, step, roads, eps, level, query):
+        return T.lesson_state(n, seed, k, heat, budget, c_puct, step, roads, eps, level, query)
 
     def facts(self) -> dict:
-        base = T.lesson_state(10, 0, 5, "softdist", 50, 1.0, 6, 1.0, 0, 0)
+        base = T.lesson_state(10, 0, 5, "softdist", 50, 1.0, 6, "grid", 1.0, 0, 0)
         greedy = T.search_run(10, 0, "uniform", 0, 0.0)
         c12 = T.state_counts(12)
         return {"cov5": 100 * base["coverage"], "gap_soft": base["gap"],
@@ -201,6 +200,8 @@ class ToursLesson(Lesson):
                 "direct12": c12["direct_total"], "quotient12": c12["quotient_total"],
                 "merged6": base["quotient"]["merged"], "stretch05": T.oracle_report(0.5)["max_stretch"],
                 "stretch2": T.oracle_report(2.0)["max_stretch"],
+                "stretch_diag": T.oracle_report(1.0, "diagonal")["max_stretch"],
+                "edges_diag": len(T.grid_graph("diagonal")["edges"][0]), "planar_max": 3 * T.GRID_SIDE ** 2 - 6,
                 "uniform_greedy": float(T.gap(greedy["lengths"]["greedy"], base["inst"]["opt"]))}
 
 
