@@ -31,3 +31,13 @@ def test_tour_and_threshold_redraw(open_app):
     assert moved[0] == 1000 and moved[1] < 2.0 and moved[2] < 65.2
     save_plot(page, "lesson-event_times-plot", root=ROOT, settle_ms=500)
     screenshot(page, "lesson-event_times")
+    # the new modes: rates read zero-shot from noisy snapshots, and the stream learned by a prompt pool
+    page.locator(f"{ROOT} .widget-dropdown", has_text="observed").locator("select").select_option(label="noisy snapshots")
+    page.locator(f"{ROOT} .widget-dropdown", has_text="Hawkes panel").locator("select").select_option(
+        label="stream of 3 tasks")
+    plot = page.locator(f"{ROOT} .js-plotly-plot")
+    page.wait_for_function(f"() => document.querySelector('{ROOT} .js-plotly-plot').innerText"
+                           ".includes('A0 A0 A0 B1 B1 B1 C2 C2 C2')", timeout=60_000)
+    assert "zero-shot error" in plot.inner_text()
+    assert "read zero-shot from 1000 paths" in page.locator(f"{ROOT} .kit-readout").inner_text()
+    save_plot(page, "lesson-event_times-snapshots-stream", root=ROOT, settle_ms=500)

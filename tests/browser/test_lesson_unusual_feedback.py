@@ -28,3 +28,10 @@ def test_tour_next_asks_every_time(open_app):
     assert "29 observations for 5% error" in page.locator(f"{ROOT} .kit-readout").inner_text()
     save_plot(page, "lesson-unusual_feedback-plot", root=ROOT, settle_ms=500)
     screenshot(page, "lesson-unusual_feedback")
+    # the teacher on a continuous course parameter (ALP-GMM)
+    page.locator(f"{ROOT} .widget-dropdown", has_text="task space").locator("select").select_option(
+        label="continuous (ALP-GMM)")
+    page.wait_for_function(f"() => document.querySelector('{ROOT} .js-plotly-plot').innerText"
+                           ".includes('ALP-GMM:')", timeout=60_000)
+    assert "last mixture (x, ALP) means" in page.locator(f"{ROOT} .kit-readout").inner_text()
+    save_plot(page, "lesson-unusual_feedback-alp-gmm", root=ROOT, settle_ms=500)
