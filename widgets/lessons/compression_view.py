@@ -81,7 +81,7 @@ class CompressionDisplay(LessonDisplay):
         c, k = r["curves"], r["k"]
         s = {key: _line(c["budgets"], c[name], label, "lines+markers")
              for key, name, label in zip(LEFT, SHARE, NAMES["share"])}
-        s["L4"]["line"] = dict(dash="dash", color=COLOURS[5])
+        s["L4"].update(line=dict(dash="dash", color=COLOURS[5]), marker=dict(color=COLOURS[5], size=7))
         s["L5"] = _line([k, k], [0, 1], None, line=dict(dash="dot", color="gray"))
         unit = np.arange(cm.WIDTH)
         w = r["weights"]
