@@ -37,7 +37,7 @@ def test_tour_and_threshold_redraw(open_app):
         label="stream of 3 tasks")
     plot = page.locator(f"{ROOT} .js-plotly-plot")
     page.wait_for_function(f"() => document.querySelector('{ROOT} .js-plotly-plot').innerText"
-                           ".includes('A0 A0 A0 B1 B1 B1 C2 C2 C2')", timeout=60_000)
+                           ".includes('prompt per chunk: 000 111 222')", timeout=60_000)
     assert "zero-shot error" in plot.inner_text()
     assert "read zero-shot from 1000 paths" in page.locator(f"{ROOT} .kit-readout").inner_text()
     save_plot(page, "lesson-event_times-snapshots-stream", root=ROOT, settle_ms=500)

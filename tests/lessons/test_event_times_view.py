@@ -83,3 +83,22 @@ def test_tour_words_match_the_plot(lesson):
     assert f"{stream['pool'][0]:.2f}" in lesson.tour.narration.value
     lesson.tour.go(7)
     assert lesson.result["restart"]["makespan"] == pytest.approx(90.0, abs=0.5)
+
+
+def test_snapshots_and_stream_modes_redraw_in_place(lesson):
+    c, fig_id = lesson.controls, id(lesson.figure)
+    c["paths"].value = 1000
+    c["observed"].value = "noisy snapshots"
+    assert id(lesson.figure) == fig_id and lesson.trace("naive").visible
+    assert lesson.trace("error/now").y[0] < 0.1 < min(lesson.trace("naive").y[-3:])
+    assert "read zero-shot from 1000 paths" in lesson.readout.value
+    assert tuple(lesson.trace("emp0").x) == tuple(et.SNAPSHOTS)
+    c["hawkes_view"].value = "stream of 3 tasks"
+    assert c["mu"].disabled and not c["prompts"].disabled
+    assert "prompt per chunk: 000 111 222" in lesson.figure.layout.annotations[1].text
+    pool3 = y(lesson, "count")
+    c["prompts"].value = 1
+    assert y(lesson, "count")[0] < pool3[0] - 2                       # one model forgets task A
+    assert "held-out log-likelihood" in lesson.readout.value
+    c["hawkes_view"].value = "one process"
+    assert not lesson.trace("single").visible and lesson.trace("count").mode == "lines"

@@ -99,7 +99,7 @@ class EventTimesDisplay(LessonDisplay):
             assign(trace(fig, "naive"), y=[None] * len(et.PATH_COUNTS), visible=False)
             set_title(fig, 3, "rate MLE error")
         else:
-            set_title(fig, 0, f"jump process: {mjp['n_paths']} paths seen as noisy snapshots")
+            set_title(fig, 0, f"jump process: {mjp['n_paths']} paths, snapshots")
             assign(trace(fig, "error"), y=snap["zero_error"], name="max |Q̂ − Q|")
             assign(trace(fig, "sqrt"), y=snap["zero_error"][0] * np.sqrt(et.PATH_COUNTS[0] / np.array(et.PATH_COUNTS)))
             assign(trace(fig, "error/now"), x=[mjp["n_paths"]], y=[snap["zero_error_now"]])
@@ -117,19 +117,19 @@ class EventTimesDisplay(LessonDisplay):
             assign(trace(fig, "count"), x=np.concatenate([[0.0], events, [horizon]]),
                    y=np.concatenate([[0], np.arange(1, len(events) + 1), [len(events)]]),
                    mode="lines", line=dict(color="#9467bd", shape="hv", dash="solid"), name="N(t)", showlegend=False)
-            assign(trace(fig, "stationary"), x=[0.0, horizon], y=[0.0, hawkes["rate"] * horizon],
-                   mode="lines", name="t·μ/(1 − α/β)")
+            assign(trace(fig, "stationary"), x=[0, horizon], y=[0, hawkes["rate"] * horizon], mode="lines", name="t·μ/(1 − α/β)")
             assign(trace(fig, "single"), visible=False)
             fig.layout.xaxis2.range = [0, et.HAWKES_WINDOW]
             fig.layout.xaxis5.update(title_text="t", tickvals=None, ticktext=None, range=None)
             fig.layout.yaxis5.title.text = None
             set_title(fig, 4, "events counted N(t)")
         else:
-            used = " ".join("ABC"[task] + str(prompt) for task, prompt in zip(stream["labels"], stream["history"]))
+            h, n = stream["history"], et.CHUNKS_PER_TASK
+            used = " ".join("".join(map(str, h[i:i + n])) for i in range(0, len(h), n))
             assign(trace(fig, "intensity"), x=stream["x"], y=stream["intensity"], name="λ(t) of the stream, true")
             assign(trace(fig, "fitted"), visible=False)
             assign(trace(fig, "events"), x=stream["events"], y=np.zeros(len(stream["events"])))
-            set_title(fig, 1, f"stream A → B → C; chunk: task + prompt used: {used}")
+            set_title(fig, 1, f"stream A→B→C, prompt per chunk: {used}")
             tasks = [0, 1, 2]
             assign(trace(fig, "count"), x=tasks, y=stream["pool"], mode="lines+markers", showlegend=True,
                    line=dict(color="#9467bd", shape="linear", dash="solid"),
@@ -137,8 +137,7 @@ class EventTimesDisplay(LessonDisplay):
             assign(trace(fig, "stationary"), x=tasks, y=stream["true"], mode="lines+markers", name="true parameters")
             assign(trace(fig, "single"), y=stream["single"], visible=True)
             fig.layout.xaxis2.range = [0, float(stream["x"][-1])]
-            fig.layout.xaxis5.update(title_text="held-out sequences of task", tickvals=tasks,
-                                     ticktext=["A", "B", "C"], range=[-0.3, 2.3])
+            fig.layout.xaxis5.update(title_text="held-out sequences of task", tickvals=tasks, ticktext=list("ABC"), range=[-0.3, 2.3])
             fig.layout.yaxis5.title.text = "log-likelihood per event"
             set_title(fig, 4, "after the whole stream: fit to each task")
         assign(trace(fig, "curve"), y=restart["curve"])
