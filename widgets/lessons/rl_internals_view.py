@@ -165,14 +165,14 @@ class RLInternalsLesson(Lesson):
                 "flat": ri.train_flat(), "best": ri.best_makespan(), "crs": ri.crs_state(int(rec_k), float(cost))}
 
     def facts(self) -> dict:
-        hi, lo = ri.dormant_curves(0.03, 0.1), ri.dormant_curves(0.003, 0.1)
+        hi = ri.dormant_curves(0.03, 0.1)
         plan = ri.train_planner(seed=1)
         crs = ri.crs_state(2, 0.1)
         free = ri.crs_state(2, 0.0)
         return {"start_ratio": hi["ratio"][0, 0], "plain_end": hi["ratio"][-1, 0], "drm_end": hi["ratio"][-1, 1],
                 "reset_end": hi["ratio"][-1, 2], "plain_loss": hi["loss"][-1, 0], "drm_loss": hi["loss"][-1, 1],
                 "plain_act": hi["activity"][-1, 0], "drm_act": hi["activity"][-1, 1],
-                "slow_end": lo["ratio"][-1, 0], "alpha_first": hi["alphas"][0],
+                "alpha_first": hi["alphas"][0],
                 "best": ri.best_makespan(), "first_best": int(np.argmax(plan["makespan"] == ri.best_makespan())),
                 "start_makespan": plan["makespan"][0], "flat_best": ri.train_flat()["makespan"].min(),
                 "opt": crs["value"], "learned": crs["scores"]["learned unified"]["reward"],
