@@ -33,15 +33,16 @@ def _lesson(tasks="12 tasks"):
 
     lesson = UnusualFeedbackLesson(tasks=tasks)
     teacher = uf.teacher_run if tasks == "12 tasks" else uf.alp_gmm_run
-    caches = {"threshold": uf.preference_run, "noise": teacher, "eps": teacher, "tasks": uf.alp_gmm_run,
-              "alpha": uf.identification}
+    caches = {"threshold": [uf.preference_run], "eps": [teacher], "alpha": [uf.identification],
+              "noise": [teacher] if tasks == "12 tasks" else [uf.alp_gmm_run, uf.random_course_run],
+              "tasks": [uf.alp_gmm_run, uf.random_course_run]}
     original = lesson.compute
 
     def cold(**values):
         changed = [name for name, v in values.items() if v != getattr(cold, "last", {}).get(name)]
         for name in changed:
-            if name in caches:
-                caches[name].cache_clear()
+            for cache in caches.get(name, []):
+                cache.cache_clear()
         cold.last = values
         return original(**values)
 

@@ -154,9 +154,11 @@ class UnusualFeedbackLesson(Lesson):
     Display = UnusualFeedbackDisplay
 
     def compute(self, threshold, noise, eps, tasks, alpha):
-        teach = uf.teacher_run if tasks == "12 tasks" else uf.alp_gmm_run
+        finite = tasks == "12 tasks"
+        teach = uf.teacher_run if finite else uf.alp_gmm_run
+        rand = uf.teacher_run(float(noise), 1.0) if finite else uf.random_course_run(float(noise))
         return {"preference": uf.preference_run(float(threshold)), "always": uf.preference_run(0.0),
-                "teacher": teach(float(noise), float(eps)), "random_teacher": teach(float(noise), 1.0),
+                "teacher": teach(float(noise), float(eps)), "random_teacher": rand,
                 "reward_free": uf.reward_free_curves(), "identification": uf.identification(round(float(alpha), 4))}
 
     def facts(self) -> dict:
@@ -174,7 +176,7 @@ class UnusualFeedbackLesson(Lesson):
                 "n_03": uf.samples_needed(0.3), "n_015": uf.samples_needed(0.15), "n_06": uf.samples_needed(0.6),
                 "hoeff_03": 2 * np.log(20) / 0.09,
                 "gmm_share": uf.alp_gmm_run(0.0, 0.2)["learnable_share"], "gmm_final": uf.alp_gmm_run(0.0, 0.2)["final"],
-                "gmm_random_final": uf.alp_gmm_run(0.0, 1.0)["final"]}
+                "gmm_random_final": uf.random_course_run(0.0)["final"]}
 
 
 def view(**values):
