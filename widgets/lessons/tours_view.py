@@ -25,8 +25,9 @@ CLUSTER_SCALE = [[f, str(c)] for i, c in enumerate(PALETTE) for f in (i / len(PA
 CLUSTER_SCALE[-1][0] = 1.0
 
 
-def _segments(xy, pairs):
-    return polylines([[xy[a], xy[b]] for a, b in pairs]) if len(pairs) else ([], [])
+def _segments(xy, a, b):
+    """Segments xy[a[i]] -> xy[b[i]] as one trace's x, y."""
+    return polylines(np.stack([xy[a], xy[b]], axis=1)) if len(a) else ([], [])
 
 
 def _closed(xy, tour):
@@ -101,7 +102,7 @@ class ToursDisplay(LessonDisplay):
         sym = np.maximum(heat, heat.T)
         for i, (_, lo, hi, _, _) in enumerate(HEAT_BANDS):
             a, b = np.nonzero(np.triu((sym >= lo) & (sym < hi), 1))
-            assign(trace(fig, f"band{i}"), **dict(zip("xy", _segments(xy, list(zip(a, b))))))
+            assign(trace(fig, f"band{i}"), **dict(zip("xy", _segments(xy, a, b))))
         assign(trace(fig, "opt"), **dict(zip("xy", _closed(xy, r["inst"]["tour"]))))
         assign(trace(fig, "found"), **dict(zip("xy", _closed(xy, r["found"]))))
         assign(trace(fig, "cities"), x=xy[:, 0], y=xy[:, 1])
@@ -128,10 +129,12 @@ class ToursDisplay(LessonDisplay):
         set_title(fig, 2, f"step t = {t}: {c['direct'][t - 1]:,.0f} partial tours → {c['quotient'][t - 1]:,.0f} states")
         g, qp = r["grid"], r["query"]
         gx, gy = g["xy"][:, 0], g["xy"][:, 1]
-        assign(trace(fig, "gridedges"), **dict(zip("xy", _segments(g["xy"], list(zip(*g["edges"]))))))
         a, b = g["edges"]
+        roads = trace(fig, "gridedges")
+        if roads.x is None or len(roads.x) != 3 * len(a):          # redrawn only when the roads change
+            assign(roads, **dict(zip("xy", _segments(g["xy"], a, b))))
         same = qp["label"][a] == qp["label"][b]
-        assign(trace(fig, "inside"), **dict(zip("xy", _segments(g["xy"], list(zip(a[same], b[same]))))))
+        assign(trace(fig, "inside"), **dict(zip("xy", _segments(g["xy"], a[same], b[same]))))
         vx = trace(fig, "vertices")
         assign(vx, x=gx, y=gy)
         vx.marker.color = qp["colour"] % len(PALETTE)
