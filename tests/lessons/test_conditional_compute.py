@@ -323,3 +323,30 @@ def test_a_cell_across_a_cut_is_imposed_by_no_expert(pieces):
         want[c * size - half:c * size + half] = u_hat[c * size - half:c * size + half]
     np.testing.assert_allclose(s["u"], want, atol=1e-12)
     assert s["violation"] > 0.1 and s["gap"] > 0.01
+
+
+def test_backward_through_the_projection_is_the_gradient():
+    """dL/du_hat of L = 1/2 ||project(u_hat) - y||^2: against central differences, and against
+    the projection's own Jacobian P = I - A^T (A A^T)^-1 A (symmetric, so the gradient is P g)."""
+    A, b = cc.mass_constraints("straddling")
+    u_hat, truth = cc.network_guess(), cc.observations()
+    assert np.max(np.abs(A @ (cc.project(u_hat, A, b) - truth))) > 0.1     # g is not already in A's null space
+    u = cc.project(u_hat, A, b)
+    grad = cc.project_backward(A, u - truth)
+    P = np.eye(cc.N_POINTS) - A.T @ np.linalg.inv(A @ A.T) @ A
+    np.testing.assert_allclose(grad, P @ (u - truth), atol=1e-12)
+    loss = lambda v: 0.5 * np.sum((cc.project(v, A, b) - truth) ** 2)  # noqa: E731
+    for i in (0, 5, 37, 64, 127):
+        e = np.zeros(cc.N_POINTS)
+        e[i] = 1e-5
+        assert grad[i] == pytest.approx((loss(u_hat + e) - loss(u_hat - e)) / 2e-5, abs=1e-8)
+
+
+@pytest.mark.parametrize("pieces", [2, 4, 16])
+def test_each_experts_local_backward_gives_the_global_gradient_for_local_cells(pieces):
+    s = cc.physics_state(pieces, "local")
+    A, _ = cc.mass_constraints("local")
+    P = np.eye(cc.N_POINTS) - A.T @ np.linalg.inv(A @ A.T) @ A
+    np.testing.assert_allclose(s["grad"], P @ (s["whole"] - cc.observations()), atol=1e-12)
+    assert s["grad_gap"] < 1e-12
+    assert cc.physics_state(pieces, "straddling")["grad_gap"] > 1e-3

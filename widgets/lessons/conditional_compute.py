@@ -37,6 +37,7 @@ from itertools import combinations
 
 import numpy as np
 from scipy.stats import binom
+from threadpoolctl import threadpool_limits
 
 LESSON = {
     "slug": "conditional_compute",
@@ -416,6 +417,12 @@ def true_field(x):
 
 
 @lru_cache(maxsize=1)
+def observations() -> np.ndarray:
+    """Noisy measurements of the field: the training loss is 1/2 ||u - observations||^2."""
+    return true_field(GRID) + 0.1 * np.random.default_rng(6).normal(size=N_POINTS)
+
+
+@lru_cache(maxsize=1)
 def network_guess() -> np.ndarray:
     """A 'neural solver' prediction: the field with a smooth bias and noise (it breaks conservation)."""
     rng = np.random.default_rng(5)
@@ -438,11 +445,24 @@ def mass_constraints(layout: str) -> tuple[np.ndarray, np.ndarray]:
     return A, A @ true_field(GRID)
 
 
+def kkt_matrix(A) -> np.ndarray:
+    m, n = A.shape
+    return np.block([[np.eye(n), A.T], [A, np.zeros((m, m))]])
+
+
 def project(u_hat, A, b) -> np.ndarray:
     """argmin ||u - u_hat||^2 subject to A u = b, by one dense KKT solve (cost ~ (n + m)^3)."""
+    return np.linalg.solve(kkt_matrix(A), np.concatenate([u_hat, b]))[:A.shape[1]]
+
+
+def project_backward(A, grad_u) -> np.ndarray:
+    """dL/du_hat from dL/du* through the projection, by the implicit function theorem.
+
+    Differentiating the KKT equations K [u; nu] = [u_hat; b] gives K [du; dnu] = [du_hat; 0], so
+    the gradient is the first block of K^-T [dL/du; 0]; K is symmetric: one more KKT solve.
+    """
     n, m = A.shape[1], A.shape[0]
-    kkt = np.block([[np.eye(n), A.T], [A, np.zeros((m, m))]])
-    return np.linalg.solve(kkt, np.concatenate([u_hat, b]))[:n]
+    return np.linalg.solve(kkt_matrix(A), np.concatenate([grad_u, np.zeros(m)]))[:n]
 
 
 def kkt_flops(n: int, m: int) -> float:
@@ -454,9 +474,11 @@ def solve_by_experts(u_hat, A, b, n_experts: int) -> dict:
     """Each expert owns N/K points and imposes the constraints that lie wholly inside its piece.
 
     A constraint that straddles a cut belongs to no expert and is left out (the experts do not
-    talk). Returns the assembled field, each expert's KKT size and the total / parallel flops.
+    talk). Each expert also backpropagates the loss 1/2 ||u - observations||^2 through its own solve.
+    Returns the assembled field and gradient (dL/du_hat), and the total / parallel flops.
     """
     u = np.array(u_hat, dtype=float)
+    grad = u - observations()                    # pieces with no constraint pass the gradient through
     size = N_POINTS // n_experts
     flops = []
     for e in range(n_experts):
@@ -464,15 +486,19 @@ def solve_by_experts(u_hat, A, b, n_experts: int) -> dict:
         inside = np.flatnonzero((np.abs(A[:, piece]).sum(axis=1) > 0) & (np.abs(A).sum(axis=1) == np.abs(A[:, piece]).sum(axis=1)))
         if inside.size:
             u[piece] = project(u_hat[piece], A[inside, piece], b[inside])
+            # the expert's own backward step: its loss gradient through its own KKT system
+            grad[piece] = project_backward(A[inside, piece], u[piece] - observations()[piece])
         flops.append(kkt_flops(size, inside.size))
-    return {"u": u, "total": float(sum(flops)), "parallel": float(max(flops))}
+    return {"u": u, "grad": grad, "total": float(sum(flops)), "parallel": float(max(flops))}
 
 
 @lru_cache(maxsize=2)
 def whole_domain(layout: str) -> dict:
     """The constraint rows and the one big constrained solve over the whole domain."""
     A, b = mass_constraints(layout)
-    return {"A": A, "b": b, "u": project(network_guess(), A, b), "flops": kkt_flops(N_POINTS, A.shape[0])}
+    u = project(network_guess(), A, b)
+    return {"A": A, "b": b, "u": u, "grad": project_backward(A, u - observations()),
+            "flops": kkt_flops(N_POINTS, A.shape[0])}
 
 
 @lru_cache(maxsize=32)
@@ -482,6 +508,7 @@ def physics_state(n_experts: int, layout: str) -> dict:
     truth = true_field(GRID)
     return {"u_hat": u_hat, "whole": whole["u"], **experts, "one": whole["flops"],
             "gap": float(np.max(np.abs(experts["u"] - whole["u"]))),
+            "grad_gap": float(np.max(np.abs(experts["grad"] - whole["grad"]))),
             "violation": float(np.max(np.abs(whole["A"] @ experts["u"] - whole["b"]))),
             "cuts": np.arange(1, n_experts) / n_experts,
             "rms_guess": float(np.sqrt(np.mean((u_hat - truth) ** 2))),
@@ -490,7 +517,13 @@ def physics_state(n_experts: int, layout: str) -> dict:
 
 
 def lesson_state(experts, top_k_, factor, skew, balance, bricks, grow, tau, lam, pieces, layout) -> dict:
-    """Everything the view draws for one setting."""
+    """Everything the view draws for one setting (one BLAS thread: the matrices are small, and
+    thread hand-offs cost more than they save on a shared machine)."""
+    with threadpool_limits(limits=1):
+        return _lesson_state(experts, top_k_, factor, skew, balance, bricks, grow, tau, lam, pieces, layout)
+
+
+def _lesson_state(experts, top_k_, factor, skew, balance, bricks, grow, tau, lam, pieces, layout) -> dict:
     return {"moe": moe_state(int(experts), int(top_k_), float(factor), float(skew), bool(balance)),
             "bricks": brick_study(), "k_bricks": int(bricks), "grow": grow_study(), "grown": bool(grow),
             "exits": exits_state(float(tau), float(lam)),

@@ -127,7 +127,9 @@ class ConditionalDisplay(LessonDisplay):
                  f"{j['accuracy']:.3f}", "+0.000"]]
         exits = table(["gate", "accuracy", "layers", "mean reported P(right)", "over-confidence"], rows, "kit-exit-table")
         phys = (f"<b>Physics.</b> One solve: {p['one']:.3g} flops; {self.values['pieces']} experts: {p['total']:.3g} in "
-                f"all, {p['parallel']:.3g} each in parallel. Largest gap to the one solve {p['gap']:.2g}; worst "
+                f"all, {p['parallel']:.3g} each in parallel. Largest gap to the one solve {p['gap']:.2g}, and of the "
+                f"experts' own backward steps (implicit function theorem) to the one backward solve "
+                f"{p['grad_gap']:.2g}; worst "
                 f"constraint violation {p['violation']:.2g}; error vs the true field {p['rms_experts']:.3f} "
                 f"(network guess {p['rms_guess']:.3f}).")
         return f"<div class='kit-readout'>{moe}{exits}{phys}</div>"
@@ -177,7 +179,7 @@ class ConditionalComputeLesson(Lesson):
                 "t_acc": t["accuracy"], "t_cost": t["cost"], "t_conf": t["confidence"],
                 "j_acc": j["accuracy"], "j_cost": j["cost"], "need": need,
                 "flops_one": ph["one"], "flops_total": ph["total"], "flops_par": ph["parallel"],
-                "st_gap": st["gap"], "st_viol": st["violation"]}
+                "st_gap": st["gap"], "st_viol": st["violation"], "grad_gap": ph["grad_gap"]}
 
 
 def view(**values):
