@@ -576,13 +576,21 @@ def split_estimates(feats, y, edge, groups):
 NAS_METHODS = ("one-shot", "random split", "gradient matching", "exhaustive")
 
 
-@lru_cache(maxsize=8)
-def nas_state(method: str) -> dict:
+@lru_cache(maxsize=1)
+def nas_common():
+    """What every split uses: each architecture's true loss (trained alone), the one-shot readout,
+    the gradient cosines per edge and their best two-way cuts."""
     feats, y = nas_task()
     true = np.array([[lstsq_fit(feats[a, b], y)[1] for b in range(4)] for a in range(4)])
     shared = supernet_fit(feats, y, [(a, b) for a in range(4) for b in range(4)])
     sims = [cosine_matrix(op_gradients(feats, y, shared, e)) for e in (0, 1)]
-    cuts = [best_bipartition(s) for s in sims]
+    return true, sims, [best_bipartition(s) for s in sims]
+
+
+@lru_cache(maxsize=8)
+def nas_state(method: str) -> dict:
+    feats, y = nas_task()
+    true, sims, cuts = nas_common()
     gm_edge = int(np.argmin([c[0] for c in cuts]))
     if method == "one-shot":
         edge, groups = None, np.zeros(4, int)
