@@ -338,6 +338,7 @@ class Explorer(W.VBox):
         self.card_html = W.HTML(layout=W.Layout(width="100%"))
         self.similar_title = W.HTML()
         self.similar = PaperList(self._open_from_row, layout=W.Layout(width="100%"))
+        self.similar.add_class("kx-similar")
         self.back = W.Button(description="Back", icon="arrow-left", tooltip="The paper you looked at before",
                              layout=W.Layout(width="auto"))
         self.card = W.VBox([self.card_html], layout=W.Layout(border="1px solid #dfe3e8", padding="8px 12px",
