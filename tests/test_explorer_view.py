@@ -464,3 +464,32 @@ def test_a_corpus_file_on_the_server_from_a_path_or_kit_corpus(monkeypatch, tmp_
     assert status == ("cut.ris: line 1: the record starting here never ends (no ER line): is the file cut short? "
                       "Showing the bundled corpus instead.")
     assert "kx-status-error" in fallback.status.value
+
+
+def test_a_first_fit_of_a_large_corpus_shows_a_progress_bar_then_the_explorer(monkeypatch, tmp_path, corpus):
+    """Above BACKGROUND_FIT_FROM papers an uncached fit runs in a thread behind a progress bar that
+    walks through analysis.FIT_STEPS; the explorer then takes its place. A cached fit is immediate."""
+    import widgets.views.explorer as explorer_module
+    from widgets.analysis import FIT_STEPS
+
+    monkeypatch.setenv("KIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(explorer_module, "BACKGROUND_FIT_FROM", 10)
+    seen = []
+    real_fit = explorer_module._fit
+
+    def watched(df, n_topics, progress=None):
+        def spy(step, steps, what):
+            seen.append((step, steps, what))
+            progress(step, steps, what)
+        return real_fit(df, n_topics, progress=spy if progress else None)
+
+    monkeypatch.setattr(explorer_module, "_fit", watched)
+    ex = Explorer(corpus, query_string="q=diffusion")
+    assert ex._fitting.is_alive() or seen                       # the fit runs behind the page
+    assert type(ex.children[0].children[1]).__name__ == "IntProgress"
+    ex._fitting.join(120)
+    assert [s[0] for s in seen] == list(range(len(FIT_STEPS))) and seen[0][2] == FIT_STEPS[0]
+    assert ex.fit_progress.value == ex.fit_progress.max and ex.search.value == "diffusion"
+    assert ex.children[0] is not ex.fit_progress and ex.result_ids()            # the explorer is there
+    again = Explorer(corpus, query_string="")
+    assert not hasattr(again, "_fitting") and again.tm.from_cache_

@@ -200,6 +200,11 @@ class Neighbor:
     shared_terms: list[tuple[str, float]]
 
 
+# What TopicModel.fit does, in order (for a progress bar)
+FIT_STEPS = ("counting the words of every paper (TF-IDF)", "finding the topics (NMF)",
+             "drawing the map", "indexing the words for search")
+
+
 class TopicModel:
     """TF-IDF of title + abstract, NMF topics, a 2-D map, a search index and similar-paper lookup.
 
@@ -278,13 +283,16 @@ class TopicModel:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # ------------------------------------------------------------------ fit
-    def fit(self, df: pd.DataFrame, y=None) -> "TopicModel":
-        """Vectorise title + abstract, fit NMF topics, the 2-D map and the search index."""
+    def fit(self, df: pd.DataFrame, y=None, *, progress=None) -> "TopicModel":
+        """Vectorise title + abstract, fit NMF topics, the 2-D map and the search index.
+
+        ``progress(step, steps, what)`` (optional) is called as each of the ``FIT_STEPS`` starts,
+        so a page can show how far a long first fit is."""
         with _fitting(), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            return self._fit(df)
+            return self._fit(df, progress or (lambda *_: None))
 
-    def _fit(self, df: pd.DataFrame) -> "TopicModel":
+    def _fit(self, df: pd.DataFrame, progress) -> "TopicModel":
         if self.map_method not in ("svd", "tsne"):
             raise ValueError(f"map_method must be 'svd' or 'tsne', not {self.map_method!r}")
         n = len(df)
@@ -299,6 +307,7 @@ class TopicModel:
 
         titles, abstracts = _texts(df)
         self.n_docs_ = n
+        progress(0, len(FIT_STEPS), FIT_STEPS[0])
 
         # TF-IDF (Salton & Buckley 1988) of "title. abstract", rows L2-normalised so a dot product
         # is a cosine.
@@ -325,6 +334,7 @@ class TopicModel:
         self._tfidf_csc = self.tfidf_.tocsc()
 
         # NMF topics (Lee & Seung 1999) from an NNDSVDa start.
+        progress(1, len(FIT_STEPS), FIT_STEPS[1])
         n_features = self.tfidf_.shape[1]
         k = self.n_topics if self.n_topics is not None else default_n_topics(n)
         k = int(max(1, min(k, n, n_features)))
@@ -341,9 +351,11 @@ class TopicModel:
         self.labels_ = self._make_labels()
 
         # 2-D map.
+        progress(2, len(FIT_STEPS), FIT_STEPS[2])
         self.embedding_ = self._embed()
 
         # Search index: which words occur in each paper / each title (all words, no pruning).
+        progress(3, len(FIT_STEPS), FIT_STEPS[3])
         index = _search_index()
         self._words_csc = index.fit_transform(tokens).tocsc()
         self._title_csc = index.transform(titles).tocsc()
@@ -746,6 +758,12 @@ class Facets:
 
 
 # ---------------------------------------------------------------------------- disk cache
+def is_cached(df: pd.DataFrame, cache_dir: str | Path | None = None, **params) -> bool:
+    """Whether ``fit_cached(df, **params)`` would find its file (it still checks the file's key)."""
+    path = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+    return (path / f"topicmodel-{cache_key(df, **params)[:24]}.joblib").exists()
+
+
 def _default_cache_dir() -> Path:
     return Path(os.environ.get("KIT_CACHE_DIR") or Path.home() / ".cache" / "paper-explorer-kit")
 
@@ -778,7 +796,7 @@ def _dump(model: TopicModel, path: Path) -> None:
 
 
 def fit_cached(df: pd.DataFrame, cache_dir: str | Path | None = None, quality: bool = False,
-               **params) -> TopicModel:
+               progress=None, **params) -> TopicModel:
     """``TopicModel(**params).fit(df)``, stored on disk and reloaded while corpus and params match.
 
     The cache file is named by ``cache_key``; it lives in ``cache_dir``, else ``$KIT_CACHE_DIR``,
@@ -806,7 +824,7 @@ def fit_cached(df: pd.DataFrame, cache_dir: str | Path | None = None, quality: b
             model.quality()
             _try_dump(model, path)
         return model
-    model = TopicModel(**params).fit(df)
+    model = TopicModel(**params).fit(df, progress=progress)
     model.cache_key_ = key
     if quality:
         model.quality()

@@ -26,6 +26,8 @@ import base64
 import html
 import os
 import re
+import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -37,7 +39,7 @@ import plotly.graph_objects as go
 
 from .. import corpus as corpus_module
 from ..compat import VIEW_COUNT, clear_selection, count_views, set_figure_config, sync_figure
-from ..analysis import QUALITY_HELP, Facets, fit_cached
+from ..analysis import FIT_STEPS, QUALITY_HELP, Facets, fit_cached, is_cached
 from ..export import safe_url, to_bibtex, to_csv, to_markdown
 from .chips import Chips, tint
 from .paperlist import PaperList
@@ -45,6 +47,7 @@ from ..urlstate import empty_state, initial_state_from_query, query_from_state, 
 
 MAX_ROWS = 50            # result rows shown at once ("show more" adds this many)
 WEBGL_FROM = 3000        # above this many papers the map uses Scattergl
+BACKGROUND_FIT_FROM = 20_000  # a first (uncached) fit of this many papers runs behind a progress bar
 N_SIMILAR = 5
 K_RANGE = (2, 16)
 ACCEPT = ".csv,.tsv,.txt,.json,.jsonl,.ndjson,.bib,.ris,.xml,.atom"
@@ -213,10 +216,10 @@ def find_lessons() -> dict[str, list[dict]]:
     return by_paper
 
 
-def _fit(df: pd.DataFrame, n_topics: int | None):
+def _fit(df: pd.DataFrame, n_topics: int | None, progress=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # NMF ConvergenceWarnings are not for students' eyes
-        return fit_cached(df, n_topics=n_topics, map_method="svd")
+        return fit_cached(df, n_topics=n_topics, map_method="svd", progress=progress)
 
 
 # --------------------------------------------------------------------------- the dashboard
@@ -229,7 +232,42 @@ class Explorer(W.VBox):
         self.topic_info = corpus_module.load_topics()
         self.lessons = find_lessons()
         self.df, self.corpus_name, problem = initial_corpus(corpus_df)
+        if len(self.df) >= BACKGROUND_FIT_FROM and not is_cached(self.df, n_topics=n_topics, map_method="svd"):
+            # a first fit of a large corpus takes a minute: show the page with a progress bar now,
+            # fit in a thread, then put the explorer in its place
+            self.fit_progress = W.IntProgress(min=0, max=len(FIT_STEPS) + 1, value=0, bar_style="info",
+                                              layout=W.Layout(width="420px"))
+            self.fit_note = W.HTML()
+            self.children = [W.VBox([self.fit_note, self.fit_progress], layout=W.Layout(padding="40px"))]
+            self._fitting = threading.Thread(target=self._fit_then_build, daemon=True,
+                                             args=(n_topics, query_string, problem))
+            self._fitting.start()
+            return
         self.tm = _fit(self.df, n_topics)
+        self._finish_init(query_string, problem)
+
+    def _fit_then_build(self, n_topics, query_string, problem) -> None:
+        started = time.perf_counter()
+
+        def progress(step: int, steps: int, what: str) -> None:
+            self.fit_progress.value = step + 1
+            self.fit_note.value = (
+                f"<div class='kx-muted'><b>Fitting the topics of {len(self.df):,} papers from "
+                f"{html.escape(self.corpus_name)}</b>: the first time only, it is cached for the next "
+                f"visits (about a minute for 100,000 papers).<br>Step {step + 1} of {steps}: "
+                f"{html.escape(what)} · {time.perf_counter() - started:.0f} s</div>")
+
+        try:
+            self.tm = _fit(self.df, n_topics, progress=progress)
+            self.fit_progress.value = self.fit_progress.max
+            self._finish_init(query_string, problem)
+        except Exception as exc:  # noqa: BLE001 - never a traceback in the page
+            self.fit_progress.bar_style = "danger"
+            self.fit_note.value = (f"<div class='kx-status-error'>The topics could not be fitted: "
+                                   f"{html.escape(_one_line(exc))}</div>")
+
+    def _finish_init(self, query_string, problem) -> None:
+        """Everything after the fit: state, widgets, the first drawing, the page's query string."""
         self.paper: int | None = None
         self.history: list[int] = []
         self.map_selection: np.ndarray | None = None
