@@ -50,6 +50,21 @@ def bench_controls(lesson):
         D.cached_error_curves("moons", s)
     rows.append(("schedule (NFE 20, curves cached)",
                  time_moves(c["schedule"], [D.SCHEDULES[i % 3] for i in range(MOVES + 1)])))
+    # Hyper-SD students (distillation fitted once per preset, see the cold row): NFE moves snap to
+    # 1, 2, 4, 8 jumps, runs uncached; and switches between the two students and DPM-Solver++
+    D.cached_students("moons")
+    D.cached_student_curves("moons")
+    for student in D.STUDENTS:
+        c["solver"].value = student
+        D.cached_student_run.cache_clear()
+        rows.append((f"nfe ({student}, 2,000 particles, uncached)",
+                     time_moves(c["nfe"], [int(v) for v in rng.integers(1, 11, size=MOVES)])))
+    c["nfe"].value = 4
+    D.cached_student_run.cache_clear()
+    rows.append(("solver: students and DPM-Solver++ (4 steps, 2,000 particles)",
+                 time_moves(c["solver"], [(*D.STUDENTS, "DPM-Solver++(2M)")[i % 3] for i in range(MOVES + 1)])))
+    c["solver"].value = "DPM-Solver++(2M)"
+    c["nfe"].value = 20
     # particle count
     rows.append(("particles (NFE 20)",
                  time_moves(c["n_particles"], [V.PARTICLE_CHOICES[i % 3] for i in range(MOVES + 1)])))
@@ -69,11 +84,14 @@ def bench_cold():
     D.cached_reference_paths.cache_clear()
     D.cached_reference.cache_clear()
     D.cached_run.cache_clear()
+    D.cached_students.cache_clear()
+    D.cached_student_curves.cache_clear()
     V._preset_part.cache_clear()
     build = timed(V.view)[0]
     curves = timed(lambda: D.cached_error_curves("ring", "logSNR"))[0]
     paths = timed(lambda: D.cached_path_comparison("ring"))[0]
-    return build, curves, paths
+    students = timed(lambda: D.cached_student_curves("ring"))[0]
+    return build, curves, paths, students
 
 
 def headline():
@@ -94,12 +112,14 @@ def headline():
         out[p].update({"sw_before": pc["one_step_sw2"]["before"], "sw_after": pc["one_step_sw2"]["after"],
                        "sw_ode": pc["one_step_sw2"]["ode"],
                        "S": pc["straightness"], "KE": pc["kinetic_energy"]})
+        steps, err, sw2 = D.cached_student_curves(p)
+        out[p]["students"] = (err, sw2)
     return out
 
 
 def main():
     load = load_1min()
-    build, curves_cold, paths_cold = bench_cold()
+    build, curves_cold, paths_cold, students_cold = bench_cold()
     lesson = V.view()
     rows = bench_controls(lesson)
     head = headline()
@@ -111,6 +131,8 @@ def main():
     print(one_off_row("first visit of a preset: error curves (3 solvers x 18 NFE, 1,000-step reference)",
                       curves_cold, cpu=True))
     print(one_off_row("first visit of a preset: path comparison + reflow", paths_cold, cpu=True))
+    print(one_off_row("first visit of a preset with a student: TSCD/CD distillation (4 stages x 32 "
+                      "least-squares fits) + their curves", students_cold, cpu=True))
     print("\nHeadline numbers (mean distance to a 1,000-step PF-ODE solve from the same noise, "
           "500 particles, logSNR steps; slopes fitted over NFE 10\u201380):\n")
     print("| preset | DDIM slope | DPM-Solver++(2M) slope | DDIM @10 | 2M @10 | 2M @20 | DDIM @80 "
@@ -123,6 +145,15 @@ def main():
               f"{h['sw_before']:.3f} \u2192 {h['sw_after']:.3f} ({h['sw_ode']:.3f}) | "
               f"{h['S']['VP']:.2f} / {h['S']['cond-OT']:.2f} / {h['S']['reflow']:.3f} | "
               f"{h['KE']['VP']:.2f} / {h['KE']['cond-OT']:.2f} / {h['KE']['reflow']:.2f} |")
+
+    print("\nHyper-SD toy: mean distance to the PF-ODE solve from the same noise (500 particles) / sliced-W\u2082 "
+          "to the data (2,000 particles) after 1, 2, 4, 8 steps:\n")
+    print("| preset | one-shot CD student | TSCD student |")
+    print("|---|---|---|")
+    for p, h in head.items():
+        err, sw2 = h["students"]
+        cells = [" ".join(f"{e:.3f}/{w:.3f}" for e, w in zip(err[s], sw2[s])) for s in D.STUDENTS]
+        print(f"| {p} | {cells[0]} | {cells[1]} |")
 
 
 if __name__ == "__main__":

@@ -240,3 +240,111 @@ def test_marginal_kinetic_energy_below_conditional_bound(moons_paths):
     assert moons_paths["kinetic_energy"]["cond-OT"] < bound
     # cond-OT minimises kinetic energy among Gaussian paths (Shaul et al. 2023); VP here costs more
     assert moons_paths["kinetic_energy"]["cond-OT"] < moons_paths["kinetic_energy"]["VP"]
+
+
+# ------------------------------------------------- Hyper-SD: trajectory-segmented consistency distillation
+class _Lookup:
+    """An exact 'student': remembers every training pair and answers with the nearest one's target."""
+
+    def fit(self, x, y):
+        from scipy.spatial import cKDTree
+
+        self.tree_, self.y_ = cKDTree(np.asarray(x, float)), np.asarray(y, float)
+        return self
+
+    def predict(self, x):
+        return self.y_[self.tree_.query(np.asarray(x, float))[1]]
+
+
+def test_jump_coefficients_give_the_exact_flow_of_a_point_mass():
+    # data = one point m: x0_hat = m exactly and the PF-ODE is x_s = alpha_s m + (sigma_s/sigma_t)(x_t - alpha_t m)
+    # (the affine map with s = 0), so c_skip x + c_out m must equal it; at s = t the jump is the identity
+    m, x = np.array([0.7, -1.2]), np.random.default_rng(0).standard_normal((5, 2))
+    for t, s in ((1.0, 0.3), (0.6, 0.05), (0.2, D.EPS)):
+        c_skip, c_out = D.jump_coefficients(t, s)
+        np.testing.assert_allclose(c_skip * x + c_out * m, D.gaussian_pf_ode_map(x, m, 0.0, t, s), atol=1e-12)
+    assert D.jump_coefficients(0.4, 0.4) == (1.0, 0.0)
+
+
+def test_teacher_states_follow_the_exact_flow_and_the_fine_solve():
+    x_T = D.noise_bank(300)
+    m, s = np.array([0.5, -0.3]), 0.4   # Gaussian data: the PF-ODE map is affine, in closed form
+    states = D.teacher_states(D.GaussianMixture.make([m], s), x_T)
+    levels = D.tscd_levels()
+    for n in (4, 16, D.TSCD_LEVELS):
+        np.testing.assert_allclose(states[n], D.gaussian_pf_ode_map(x_T, m, s, 1.0, levels[n]), atol=5e-4)
+    # the mixture: the teacher's grid end agrees with the 1,000-step reference solve
+    mix = D.make_preset("moons")
+    assert D.mean_error(D.teacher_states(mix, x_T)[-1], D.reference_solution(mix, x_T)) < 0.01
+
+
+def test_least_squares_solves_the_normal_equations():
+    rng = np.random.default_rng(3)
+    F, Y = rng.standard_normal((60, 7)), rng.standard_normal((60, 2))
+    np.testing.assert_allclose(D.least_squares(F, Y), np.linalg.lstsq(F, Y, rcond=None)[0], atol=1e-12)
+    # ridge = least squares on the system augmented by sqrt(ridge * n) I rows with zero targets
+    ridge = 0.05
+    Fa = np.vstack([F, np.sqrt(ridge * len(F)) * np.eye(7)])
+    Ya = np.vstack([Y, np.zeros((7, 2))])
+    np.testing.assert_allclose(D.least_squares(F, Y, ridge), np.linalg.lstsq(Fa, Ya, rcond=None)[0], atol=1e-12)
+    # the student's features: [1, x, sqrt(2/m) cos(Wx + b)]
+    reg = D.RandomFeatureRegressor(5, 0.5, 0.0).fit(F[:, :2], Y)
+    x = F[:3, :2]
+    expected = np.c_[np.ones(3), x, np.sqrt(2 / 5) * np.cos(x @ reg.W_.T + reg.b_)] @ reg.coef_
+    np.testing.assert_allclose(reg.predict(x), expected, atol=1e-12)
+
+
+def test_an_exact_student_reproduces_the_teacher_at_the_segment_ends():
+    x_T = np.random.default_rng(5).standard_normal((200, 2))
+    states = D.teacher_states(D.make_preset("ring"), x_T)
+    for k in D.TSCD_SEGMENTS:
+        student = D.ConsistencyStudent(k, regressor=_Lookup).fit(states)
+        _, path = D.tscd_sample(student, x_T, return_path=True)
+        seg = D.TSCD_LEVELS // k
+        np.testing.assert_allclose(path, states[::seg], atol=1e-9)   # every jump lands on the ODE
+    # every time in a segment maps to the segment's start: consistency
+    student = D.ConsistencyStudent(4, regressor=_Lookup).fit(states)
+    for n in (1, 5, 7, 9, 31):
+        np.testing.assert_allclose(student.jump(states[n], n), states[D.segment_end(n, 4)], atol=1e-9)
+
+
+def test_an_affine_student_is_exact_for_gaussian_data():
+    # Gaussian data N(m, s^2 I): every ODE jump is affine in x, so an affine least-squares student
+    # fits it exactly. TSCD then reproduces the closed-form map from noise to data at every k; the
+    # one-segment CD student does at one step, and with more steps (jump, fresh noise, jump) it is
+    # still right in distribution, N(m, s^2 I), but no longer the map of its own starting noise.
+    m, s = np.array([-0.4, 0.9]), 0.3
+    x_train = np.random.default_rng(8).standard_normal((300, 2))
+    states = D.teacher_states(D.GaussianMixture.make([m], s), x_train)
+    affine = lambda: D.RandomFeatureRegressor(n_features=0, ridge=0.0)  # noqa: E731
+    students = {k: D.ConsistencyStudent(k, regressor=affine).fit(states) for k in D.TSCD_SEGMENTS}
+    x_T = D.noise_bank(5000)
+    exact = D.gaussian_pf_ode_map(x_T, m, s, 1.0, D.EPS)
+    for k in D.TSCD_SEGMENTS:
+        np.testing.assert_allclose(D.student_sample(students, D.STUDENTS[1], k, x_T), exact, atol=1e-3)
+    np.testing.assert_allclose(D.student_sample(students, D.STUDENTS[0], 1, x_T), exact, atol=1e-3)
+    cd4 = D.student_sample(students, D.STUDENTS[0], 4, x_T)
+    np.testing.assert_allclose(cd4.mean(0), m, atol=0.02)         # 5,000 draws: standard error 0.004
+    np.testing.assert_allclose(cd4.std(0), s, rtol=0.05)
+    assert D.mean_error(cd4, exact) > 0.2
+
+
+def test_tscd_keeps_the_trajectory_better_than_one_shot_cd():
+    """Hyper-SD's claim, as a behaviour check on every preset: with the same number of steps the
+    segmented student lands closer to the teacher's ODE solution than one-shot CD (equal at 1 step:
+    the one-segment TSCD stage is the CD student), and its samples are as good in distribution."""
+    for name in D.PRESETS:
+        steps, err, sw2 = D.cached_student_curves(name)
+        cd, tscd = err[D.STUDENTS[0]], err[D.STUDENTS[1]]
+        assert list(steps) == [1, 2, 4, 8]
+        assert tscd[0] == pytest.approx(cd[0], rel=1e-12)
+        assert np.all(tscd[1:] < 0.5 * cd[1:]), name
+        assert np.all(np.diff(tscd) < 0), name                  # more jumps, closer to the ODE
+        assert tscd[0] < 0.5 * D.cached_error_curves(name, "logSNR")[1][DPM][0]   # beats 1 teacher step
+        assert np.all(sw2[D.STUDENTS[1]] < 1.1 * sw2[D.STUDENTS[0]]), name
+
+
+def test_student_steps_snap_to_the_trained_stages():
+    assert [D.student_steps(n) for n in (1, 2, 3, 4, 7, 8, 9, 100)] == [1, 2, 2, 4, 4, 8, 8, 8]
+    with pytest.raises(ValueError):
+        D.cd_multistep_sample(D.ConsistencyStudent(2), 2, np.zeros((1, 2)))

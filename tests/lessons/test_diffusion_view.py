@@ -23,6 +23,7 @@ def _xy(trace):
 def test_view_is_one_vbox_with_named_parts(lesson):
     assert isinstance(lesson, W.VBox) and isinstance(lesson, DiffusionLesson)
     assert set(lesson.controls) == {"solver", "nfe", "schedule", "preset", "n_particles"}
+    assert [v for _, v in lesson.controls["solver"].options] == [*D.SOLVERS, *D.STUDENTS]
     assert list(lesson.figures.values()) == [lesson.figure] and lesson.figure in lesson.children
     # one FigureWidget, four panels: every named trace lives on its own panel's axes
     assert lesson.trace("samples").xaxis == "x" and lesson.trace("solver steps").xaxis == "x2"
@@ -105,7 +106,7 @@ def test_tour_applies_every_step(lesson):
 
 def test_questions_grade_right_and_wrong(lesson):
     qs = lesson.quiz.questions
-    assert 3 <= len(qs) <= 4
+    assert len(qs) == 5
     first = qs[0]
     assert first.submit("about E/2") and "kit-right" in first.feedback.value
     assert not first.submit("about E/4") and "kit-wrong" in first.feedback.value
@@ -118,6 +119,8 @@ def test_questions_grade_right_and_wrong(lesson):
     assert qs[3].solution.layout.display == "none"
     qs[3].toggle_solution()
     assert qs[3].solution.layout.display == "block"
+    tscd = "TSCD: each jump ends on the ODE at a segment boundary, and the next starts there"
+    assert qs[4].check(tscd) and not qs[4].check("CD: every step aims at x₀, the final answer")
 
 
 def test_tour_quotes_the_errors_the_plot_shows(lesson):
@@ -127,3 +130,26 @@ def test_tour_quotes_the_errors_the_plot_shows(lesson):
         if i in (1, 2, 3, 5):
             assert f"{lesson.trace('marker').y[0]:.3f}" in lesson.tour.narration.value, i
     lesson.tour.go(0)
+
+
+def test_students_jump_along_the_ode_and_snap_to_trained_steps(lesson):
+    """The Hyper-SD mode: the TSCD student's 4 jumps (5 points per path), CD's jump / re-noise
+    alternation (2k points), the marker at 4 steps on the student's own curve, other NFE snapped."""
+    lesson.controls["preset"].value = "moons"
+    lesson.controls["solver"].value = D.STUDENTS[1]
+    lesson.controls["nfe"].value = 5                      # students exist for 1, 2, 4, 8 steps
+    tx, _ = _xy(lesson.trace("solver steps"))
+    assert len(tx) == N_TRAJ * (4 + 2)
+    steps, err, _ = D.cached_student_curves("moons")
+    marker = lesson.trace("marker")
+    assert marker.x[0] == 4 and marker.y[0] == pytest.approx(err[D.STUDENTS[1]][2], rel=1e-9)
+    assert list(lesson.trace(D.STUDENTS[0]).x) == [1, 2, 4, 8]
+    assert "4 jumps" in lesson.figure.layout.annotations[0].text
+    assert lesson.trace(D.STUDENTS[1]).line.width > lesson.trace(D.STUDENTS[0]).line.width
+    tscd = marker.y[0]
+    lesson.controls["solver"].value = D.STUDENTS[0]
+    tx, _ = _xy(lesson.trace("solver steps"))
+    assert len(tx) == N_TRAJ * (2 * 4 + 1)
+    assert lesson.trace("marker").y[0] > 2 * tscd       # CD's re-noising leaves the trajectory
+    lesson.controls["solver"].value = "DPM-Solver++(2M)"
+    lesson.controls["nfe"].value = 10

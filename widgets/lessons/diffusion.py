@@ -13,6 +13,9 @@ Conventions (stated once, used everywhere):
   Models", arXiv:2211.01095) work in data prediction and in half-log-SNR ``lambda_t = log(alpha_t /
   sigma_t)``. NFE = number of denoiser calls.
 
+* Consistency distillation, one-shot and trajectory-segmented (Ren et al. 2024, "Hyper-SD",
+  arXiv:2404.13686), with a least-squares random-feature student: see the last section.
+
 Pure numpy (plus scipy's k-d tree for the reflow nearest neighbours); no UI imports.
 """
 
@@ -604,5 +607,208 @@ def cached_run(name: str, solver: str, schedule: str, nfe: int, n: int, path_par
     pathwise error of the first ERROR_PARTICLES against the fine solve, and sliced-W2 to the data."""
     x, path = sample(preset(name, fast=True), solver, nfe, schedule, noise_bank(n), return_path=True,
                      path_particles=path_particles)
+    m = min(n, ERROR_PARTICLES)
+    return x, path, mean_error(x[:m], cached_reference(name)[:m]), sw2_target(name, n).distance(x)
+
+
+# --------------------------------------------------------------------------------------------
+# Hyper-SD: trajectory-segmented consistency distillation (TSCD) with a least-squares student
+# --------------------------------------------------------------------------------------------
+#
+# Ren et al. 2024, "Hyper-SD: Trajectory Segmented Consistency Model for Efficient Image Synthesis"
+# (arXiv:2404.13686). Consistency distillation (CD) teaches a student f(x_t, t) to jump from any
+# point of the teacher's probability-flow ODE straight to its end x_0, with the bootstrapped target
+# f(x_{t_{n+1}}, t_{n+1}), x_{t_{n+1}} one teacher ODE step from x_{t_n}. TSCD splits the times into
+# k segments and teaches f to jump only to the start (data side) of the segment that x_t is in;
+# k goes 8 -> 4 -> 2 -> 1, and the k-segment student samples in k jumps along the teacher's ODE.
+#
+# The toy: the teacher is the exact-denoiser PF-ODE on a grid of TSCD_LEVELS logSNR-uniform times
+# (solved with TSCD_SUBSTEPS DPM-Solver++(2M) steps per grid step); the student has its own small
+# least-squares model per grid time (random Fourier features of x), fitted level by level from the
+# segment's start upwards on its own bootstrapped targets, so each fit's error is carried into the
+# next level's targets, as in CD training.
+
+TSCD_LEVELS = 32                 # discretisation times of the distillation (t = 1 ... EPS)
+TSCD_SUBSTEPS = 8                # the teacher's DPM-Solver++(2M) steps per grid step
+TSCD_SEGMENTS = (8, 4, 2, 1)     # Hyper-SD's progressive schedule; k segments -> a k-step sampler
+STUDENT_TRAIN = 2000             # teacher trajectories used for distillation (their own noise)
+STUDENTS = ("one-shot CD student", "TSCD student (Hyper-SD)")
+
+
+def tscd_levels(n_levels: int = TSCD_LEVELS) -> np.ndarray:
+    """The distillation grid: n_levels + 1 logSNR-uniform times from 1 (noise) to EPS (data)."""
+    return time_steps(n_levels, "logSNR")
+
+
+def teacher_states(mixture, x_T, n_levels: int = TSCD_LEVELS, substeps: int = TSCD_SUBSTEPS) -> np.ndarray:
+    """The teacher's trajectories from x_T at every grid time, shape (n_levels + 1, n, d): one
+    DPM-Solver++(2M) solve with ``substeps`` logSNR-uniform steps per grid step."""
+    _, path = dpm_solver_2m(_denoiser(mixture), x_T, time_steps(n_levels * substeps, "logSNR"), return_path=True)
+    return path[::substeps]
+
+
+def segment_end(n: int, k: int, n_levels: int = TSCD_LEVELS) -> int:
+    """The grid index where the segment holding grid time n ends (its data-side start point)."""
+    seg = n_levels // k
+    return (n // seg + 1) * seg
+
+
+def jump_coefficients(t, s):
+    """f(x, t) = c_skip x + c_out G(x) with c_skip = sigma_s / sigma_t, c_out = alpha_s (1 - e^{-h}).
+
+    This is one DDIM step from t to s with G in place of x0_hat (h = lambda_s - lambda_t), so
+    f(x, s) = x at the segment's start (the consistency boundary condition) and G is x0-like.
+    """
+    h = vp_lambda(s) - vp_lambda(t)
+    return float(vp_sigma(s) / vp_sigma(t)), float(vp_alpha(s) * -np.expm1(-h))
+
+
+def least_squares(features, targets, ridge: float = 0.0) -> np.ndarray:
+    """Weights minimising |F w - Y|^2 + ridge * n * |w|^2, from the normal equations."""
+    features = np.asarray(features, float)
+    gram = features.T @ features + ridge * len(features) * np.eye(features.shape[1])
+    return np.linalg.solve(gram, features.T @ np.asarray(targets, float))
+
+
+class RandomFeatureRegressor:
+    """Least squares on [1, x, sqrt(2/m) cos(W x + b)], W ~ N(0, I / ell^2): a tiny linear student."""
+
+    def __init__(self, n_features: int = 100, length_scale: float = 0.5, ridge: float = 1e-4, seed: int = 0):
+        self.n_features, self.length_scale, self.ridge, self.seed = n_features, length_scale, ridge, seed
+
+    def _features(self, x):
+        x = np.asarray(x, float)
+        parts = [np.ones((len(x), 1)), x]
+        if self.n_features:   # n_features = 0: an affine student
+            parts.append(np.sqrt(2.0 / self.n_features) * np.cos(x @ self.W_.T + self.b_))
+        return np.concatenate(parts, axis=1)
+
+    def fit(self, x, y):
+        rng = np.random.default_rng(self.seed)
+        self.W_ = rng.standard_normal((self.n_features, np.shape(x)[1])) / self.length_scale
+        self.b_ = rng.uniform(0.0, 2 * np.pi, self.n_features)
+        self.coef_ = least_squares(self._features(x), y, self.ridge)
+        return self
+
+    def predict(self, x):
+        return self._features(x) @ self.coef_
+
+
+class ConsistencyStudent:
+    """A k-segment consistency student: one regressor G_n per grid time, f_n(x) = c_skip x + c_out G_n(x).
+
+    ``fit(states, k)`` runs consistency distillation on the teacher's trajectories ``states`` (from
+    ``teacher_states``): for n from each segment's start (data side) back to its end, the target for
+    x_n is f_{n+1}(teacher's step from x_n) (= x_{n+1} when n + 1 is the segment's start, where f is
+    the identity). The teacher's step from states[n] is states[n + 1]. k = 1 is plain
+    CD (every time maps to x_0); k = 8, 4, 2 are TSCD's stages. ``regressor`` makes a fresh model with
+    fit/predict (default: ``RandomFeatureRegressor()``).
+    """
+
+    def __init__(self, k: int, regressor=None, n_levels: int = TSCD_LEVELS):
+        if n_levels % k:
+            raise ValueError("the number of segments must divide the grid")
+        self.k, self.regressor, self.n_levels = k, regressor or RandomFeatureRegressor, n_levels
+
+    def fit(self, states):
+        states = np.asarray(states, float)
+        self.levels_ = tscd_levels(self.n_levels)
+        self.models_ = {}
+        for n in range(self.n_levels - 1, -1, -1):
+            end = segment_end(n, self.k, self.n_levels)
+            target = states[n + 1] if n + 1 == end else self.jump(states[n + 1], n + 1)
+            c_skip, c_out = jump_coefficients(self.levels_[n], self.levels_[end])
+            self.models_[n] = self.regressor().fit(states[n], (target - c_skip * states[n]) / c_out)
+        return self
+
+    def jump(self, x, n: int):
+        """f_n(x): the student's estimate of where the ODE through x at grid time n is at its segment's start."""
+        end = segment_end(n, self.k, self.n_levels)
+        c_skip, c_out = jump_coefficients(self.levels_[n], self.levels_[end])
+        return c_skip * x + c_out * self.models_[n].predict(x)
+
+
+def tscd_sample(student: ConsistencyStudent, x_T, return_path: bool = False, path_particles=None):
+    """Sample with a k-segment student in k jumps: segment end to segment end, along the ODE."""
+    x = np.asarray(x_T, float)
+    keep = slice(None) if path_particles is None else slice(0, path_particles)
+    path, seg = [x[keep]], student.n_levels // student.k
+    for j in range(student.k):
+        x = student.jump(x, j * seg)
+        path.append(x[keep])
+    return (x, np.stack(path)) if return_path else x
+
+
+def cd_multistep_sample(student: ConsistencyStudent, steps: int, x_T, return_path: bool = False,
+                        path_particles=None, seed: int = 1):
+    """Multistep sampling of a one-segment CD student (Song et al. 2023, "Consistency Models",
+    arXiv:2303.01469, Algorithm 1) at ``steps`` logSNR-uniform times: x0 = f(x_t, t), then re-noise
+    with fresh noise, x_t' = alpha_t' x0 + sigma_t' z. Right in distribution when f is exact, but each
+    re-noising leaves the trajectory that started at x_T.
+    """
+    if student.k != 1:
+        raise ValueError("multistep CD sampling needs the one-segment student")
+    rng = np.random.default_rng(seed)
+    x = np.asarray(x_T, float)
+    keep = slice(None) if path_particles is None else slice(0, path_particles)
+    path, seg, lev = [x[keep]], student.n_levels // steps, student.levels_
+    for j in range(steps):
+        x = student.jump(x, j * seg)
+        path.append(x[keep])
+        if j < steps - 1:
+            t = lev[(j + 1) * seg]
+            x = vp_alpha(t) * x + vp_sigma(t) * rng.standard_normal(x.shape)
+            path.append(x[keep])
+    return (x, np.stack(path)) if return_path else x
+
+
+def student_sample(students: dict, student: str, steps: int, x_T, return_path=False, path_particles=None):
+    """``steps`` (1, 2, 4 or 8) jumps of the named student: TSCD uses its ``steps``-segment stage,
+    one-shot CD its one-segment model with multistep sampling (its path alternates jump, re-noise)."""
+    if student == STUDENTS[1]:
+        return tscd_sample(students[steps], x_T, return_path, path_particles)
+    if student == STUDENTS[0]:
+        return cd_multistep_sample(students[1], steps, x_T, return_path, path_particles)
+    raise ValueError(f"unknown student {student!r}; choose one of {STUDENTS}")
+
+
+def student_steps(nfe: int) -> int:
+    """The students exist for 1, 2, 4 and 8 steps: the largest of these not above nfe."""
+    return max(k for k in TSCD_SEGMENTS if k <= max(int(nfe), 1))
+
+
+@lru_cache(maxsize=8)
+def cached_students(name: str) -> dict:
+    """The distilled students of a preset, {k: ConsistencyStudent} for k in TSCD_SEGMENTS (8, 4, 2, 1).
+
+    Hyper-SD trains the stages in this order, each starting from the previous one's weights; a
+    least-squares fit has one answer whatever it starts from, so here each stage is fitted afresh.
+    """
+    from threadpoolctl import threadpool_limits
+
+    train = np.random.default_rng(11).standard_normal((STUDENT_TRAIN, 2))
+    states = teacher_states(preset(name, fast=True), train)
+    with threadpool_limits(limits=1):    # 103 x 103 systems: BLAS threads only contend
+        return {k: ConsistencyStudent(k).fit(states) for k in TSCD_SEGMENTS}
+
+
+@lru_cache(maxsize=8)
+def cached_student_curves(name: str, n: int = 2000):
+    """Mean distance to the fine PF-ODE solve from the same noise (the first ERROR_PARTICLES) and
+    sliced-W2 to the data (n particles), at 1, 2, 4, 8 steps: two dicts student -> values."""
+    students, x_T, ref = cached_students(name), noise_bank(n), cached_reference(name)
+    steps = np.array(sorted(TSCD_SEGMENTS))
+    err, sw2 = {}, {}
+    for s in STUDENTS:
+        xs = [student_sample(students, s, int(k), x_T) for k in steps]
+        err[s] = np.array([mean_error(x[:ERROR_PARTICLES], ref) for x in xs])
+        sw2[s] = np.array([sw2_target(name, n).distance(x) for x in xs])
+    return steps, err, sw2
+
+
+@lru_cache(maxsize=64)
+def cached_student_run(name: str, student: str, steps: int, n: int, path_particles: int = 40):
+    """Like ``cached_run`` for a student: samples, jump paths, pathwise error, sliced-W2."""
+    x, path = student_sample(cached_students(name), student, steps, noise_bank(n), True, path_particles)
     m = min(n, ERROR_PARTICLES)
     return x, path, mean_error(x[:m], cached_reference(name)[:m]), sw2_target(name, n).distance(x)

@@ -17,7 +17,8 @@ from .base import Lesson, LessonDisplay, add, assign, polylines, set_title
 from .controls import Choice, Slider
 
 DPM = "DPM-Solver++(2M)"
-SOLVER_COLORS = {"DDPM": "#8e6bbf", "DDIM": "#d9822b", DPM: "#2a7f62"}
+CD, TSCD = D.STUDENTS
+SOLVER_COLORS = {"DDPM": "#8e6bbf", "DDIM": "#d9822b", DPM: "#2a7f62", CD: "#b03a48", TSCD: "#1f6fb2"}
 PATH_COLORS = {"VP": "#5b7fb9", "cond-OT": "#d9822b", "reflow": "#2a7f62"}
 SCHEDULE_LABELS = [("uniform in logSNR λ", "logSNR"), ("uniform in time t", "time-uniform"),
                    ("quadratic in time t", "time-quadratic")]
@@ -74,6 +75,9 @@ class DiffusionDisplay(LessonDisplay):
         for s in D.SOLVERS:
             add(fig, s, go.Scatter(x=nf, y=np.ones_like(nf), mode="lines+markers", name=s,
                                    line=dict(color=SOLVER_COLORS[s], width=2), marker=dict(size=5)), 2, 1)
+        for s in D.STUDENTS:   # drawn once a student is chosen (their distillation is fitted then)
+            add(fig, s, go.Scatter(x=[], y=[], mode="lines+markers", name=s, line=dict(
+                color=SOLVER_COLORS[s], width=2, dash="dashdot"), marker=dict(size=7, symbol="diamond")), 2, 1)
         for key, name, dash in (("slope1", "slope −1", "dash"), ("slope2", "slope −2", "dot")):
             add(fig, key, go.Scatter(x=nf, y=np.ones_like(nf), mode="lines", name=name,
                                      line=dict(color="#999", dash=dash, width=1)), 2, 1)
@@ -115,21 +119,30 @@ class DiffusionDisplay(LessonDisplay):
         x, path = r["x"], r["path"]
         assign(t["samples"], x=x[:, 0], y=x[:, 1])
         t["samples"].marker.color = color
-        set_title(fig, 0, f"{name}, {nfe} NFE: sliced-W₂ to data {r['sw2']:.3f} "
+        steps = f"{r['steps']} jumps" if solver in D.STUDENTS else f"{nfe} NFE"
+        set_title(fig, 0, f"{name}, {steps}: sliced-W₂ to data {r['sw2']:.3f} "
                           f"(a perfect sample: {r['floor']:.3f})")
         assign(t["solver steps"], **_lines(path))
         t["solver steps"].line.color = t["solver steps"].marker.color = color
         assign(t["start (noise)"], x=path[0, :, 0], y=path[0, :, 1])
-        set_title(fig, 1, f"{N_TRAJ} paths: grey = exact ODE, colour = {nfe} {name} steps")
+        set_title(fig, 1, f"{N_TRAJ} paths: grey = exact ODE, colour = {steps} of the {name}"
+                  if solver in D.STUDENTS else f"{N_TRAJ} paths: grey = exact ODE, colour = {nfe} {name} steps")
         nfes, curves = r["nfes"], r["curves"]
         for s in D.SOLVERS:
             t[s].update(y=curves[s], line_width=3.5 if s == solver else 1.5)
+        for s in D.STUDENTS:
+            xs, ys = r["student_curves"] or ([], {s: []})
+            t[s].update(x=xs, y=ys[s], line_width=3.5 if s == solver else 1.5)
         at10 = list(nfes).index(10)
         t["slope1"].y = curves["DDIM"][at10] * 10.0 / nfes
         t["slope2"].y = curves[DPM][at10] * (10.0 / nfes) ** 2
-        assign(t["marker"], x=[nfe], y=[r["error"]])
+        assign(t["marker"], x=[r["steps"]], y=[r["error"]])
         label = {v: k for k, v in SCHEDULE_LABELS}[self.values["schedule"]]
-        set_title(fig, 2, f"Error vs NFE, steps {label}: {name} at {nfe} → {r['error']:.3g}")
+        if solver in D.STUDENTS:
+            set_title(fig, 2, f"Error vs steps: {name} at {r['steps']} → {r['error']:.3g} "
+                              f"(students exist for 1, 2, 4, 8 steps)")
+        else:
+            set_title(fig, 2, f"Error vs NFE, steps {label}: {name} at {nfe} → {r['error']:.3g}")
 
 
 class DiffusionLesson(Lesson):
@@ -137,7 +150,7 @@ class DiffusionLesson(Lesson):
 
     slug = "diffusion"
     CONTROLS = {
-        "solver": Choice(list(D.SOLVERS), DPM, "Solver", width="230px"),
+        "solver": Choice(list(D.SOLVERS) + list(D.STUDENTS), DPM, "Solver", width="300px"),
         "nfe": Slider(1, 100, 1, 100, "NFE (steps)", integer=True, width="300px"),
         "schedule": Choice(SCHEDULE_LABELS, "logSNR", "Steps", width="250px"),
         "preset": Choice(list(D.PRESETS), "moons", "Data", width="150px"),
@@ -146,10 +159,17 @@ class DiffusionLesson(Lesson):
     Display = DiffusionDisplay
 
     def compute(self, preset, solver, schedule, nfe, n_particles):
-        x, path, error, sw2 = D.cached_run(preset, solver, schedule, int(nfe), int(n_particles), N_TRAJ)
+        steps, student_curves = int(nfe), None
+        if solver in D.STUDENTS:   # distilled students: 1, 2, 4 or 8 jumps, logSNR segments
+            steps = D.student_steps(nfe)
+            x, path, error, sw2 = D.cached_student_run(preset, solver, steps, int(n_particles), N_TRAJ)
+            student_curves = D.cached_student_curves(preset)[:2]
+        else:
+            x, path, error, sw2 = D.cached_run(preset, solver, schedule, int(nfe), int(n_particles), N_TRAJ)
         nfes, curves, _ = D.cached_error_curves(preset, schedule)
         return dict(x=x, path=path, error=error, sw2=sw2, floor=D.sw2_floor(preset, int(n_particles)),
-                    nfes=nfes, curves=curves, preset=_preset_part(preset))
+                    nfes=nfes, curves=curves, preset=_preset_part(preset), steps=steps,
+                    student_curves=student_curves)
 
     def facts(self) -> dict:
         nfes, curves, ref = D.cached_error_curves("moons", "logSNR")
@@ -158,10 +178,15 @@ class DiffusionLesson(Lesson):
         uniform = D.sample(D.preset("moons", fast=True), DPM, 10, "time-uniform", D.noise_bank(len(ref)))
         sw = D.cached_path_comparison("moons")["one_step_sw2"]
         fit = (nfes >= 10) & (nfes <= 80)
+        _, sc, sw_s = D.cached_student_curves("moons")
+        at_s = {k: i for i, k in enumerate(sorted(D.TSCD_SEGMENTS))}
         return {"ddim10": ddim[at[10]], "dpm10": dpm[at[10]], "ratio10": ddim[at[10]] / dpm[at[10]],
                 "dpm20": dpm[at[20]], "ddim80": ddim[at[80]], "uniform10": D.mean_error(uniform, ref),
                 "quarter10": dpm[at[10]] / 4, "ratio_10_20": dpm[at[10]] / dpm[at[20]], "sw_after": sw["after"],
-                "dpm_order": -D.fit_loglog_slope(nfes[fit], dpm[fit]), "sw_before": sw["before"]}
+                "dpm_order": -D.fit_loglog_slope(nfes[fit], dpm[fit]), "sw_before": sw["before"],
+                "cd1": sc[CD][at_s[1]], "cd4": sc[CD][at_s[4]], "tscd4": sc[TSCD][at_s[4]],
+                "cd8": sc[CD][at_s[8]], "tscd8": sc[TSCD][at_s[8]], "dpm4": dpm[at[4]],
+                "tscd1": sc[TSCD][at_s[1]], "sw_cd4": sw_s[CD][at_s[4]], "sw_tscd4": sw_s[TSCD][at_s[4]]}
 
 
 def view(**values):
