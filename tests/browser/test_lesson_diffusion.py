@@ -63,6 +63,12 @@ def test_tour_questions_and_plots(open_app):
             tour.evaluate("el => el.scrollIntoView()")
             page.wait_for_timeout(500)
             screenshot(page, "lesson-diffusion")
+        if i == 8:   # Hyper-SD: the TSCD student's 4 jumps along the ODE paths
+            _wait_for_new_samples(page, before)
+            assert "TSCD student" in _samples(page)["title"]
+            tour.evaluate("el => el.scrollIntoView()")
+            page.wait_for_timeout(500)
+            screenshot(page, "lesson-diffusion-hypersd")
     assert len(set(seen)) == steps, "every step has its own narration"
     expect(next_button).to_be_disabled(timeout=30_000)
     assert _samples(page)["x"] != first["x"]
