@@ -28,7 +28,15 @@ ROOT = _home()
 DATA = ROOT / "data"
 NOTEBOOKS = ROOT / "notebooks"
 
-__all__ = ["ROOT", "DATA", "NOTEBOOKS", "Explorer"]
+__all__ = ["ROOT", "DATA", "NOTEBOOKS", "Explorer", "cache_dir"]
+
+
+def cache_dir() -> Path:
+    """Where fitted models and computed numbers are kept between kernels: ``$KIT_CACHE_DIR``, else
+    ``~/.cache/paper-explorer-kit``."""
+    import os
+
+    return Path(os.environ.get("KIT_CACHE_DIR") or Path.home() / ".cache" / "paper-explorer-kit")
 
 
 def __getattr__(name):

@@ -246,3 +246,29 @@ def test_every_question_takes_its_answer_and_refuses_another(lesson):
             tol = q.tolerance * abs(float(q.answer)) if q.relative else q.tolerance
             assert not q.check(float(q.answer) + 3 * tol + 1e-9)
         assert q.solution.layout.display == "none"
+
+
+def test_facts_are_computed_once_per_machine_and_again_when_the_code_changes(monkeypatch, tmp_path):
+    """A lesson's facts (the numbers its text quotes) go to a JSON file named by a hash of its code:
+    a new kernel reads them instead of running the lesson's experiments again."""
+    from widgets.lessons import base
+
+    monkeypatch.setenv("KIT_CACHE_DIR", str(tmp_path))
+    cls = lesson_class("token_dynamics")
+    monkeypatch.delitem(base._FACTS, cls, raising=False)
+    expected = {k: float(v) for k, v in cls().facts().items()}
+    monkeypatch.delitem(base._FACTS, cls, raising=False)
+    cls()
+    (written,) = tmp_path.glob("facts-token_dynamics-*.json")
+    assert json.loads(written.read_text()) == pytest.approx(expected)
+
+    def fail(self):
+        raise AssertionError("facts() ran again")
+
+    monkeypatch.delitem(base._FACTS, cls)             # a new kernel: only the file is left
+    monkeypatch.setattr(cls, "facts", fail)
+    assert "kit-lesson" in cls()._dom_classes and base._FACTS[cls] == pytest.approx(expected)
+    monkeypatch.delitem(base._FACTS, cls)
+    monkeypatch.setattr(np, "__version__", "0.0-changed")  # the key changes: computed again
+    with pytest.raises(AssertionError, match="ran again"):
+        cls()

@@ -175,6 +175,53 @@ def build_control(spec: Control, value: Any, label_width: str) -> W.ValueWidget:
 
 _FACTS: dict[type, dict[str, Any]] = {}   # lesson class -> its facts()
 
+
+def _plain(value):
+    """A fact as JSON can hold it (numpy scalars become Python numbers), or TypeError."""
+    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        value = value.item()
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    raise TypeError(type(value).__name__)
+
+
+def facts_of(lesson) -> dict[str, Any]:
+    """``lesson.facts()``, computed once per machine: kept in this process and in a JSON file in
+    ``widgets.cache_dir()`` named by a hash of the lesson's code (its model and view modules) and
+    numpy's version, so a changed lesson computes them again. Some lessons' facts run a whole
+    experiment (seconds); a page must not pay that in every new kernel. Facts that are not plain
+    numbers or strings, or an unwritable cache, fall back to computing them per process."""
+    cls = type(lesson)
+    if cls in _FACTS:
+        return _FACTS[cls]
+    import hashlib
+    import json
+    import sys
+
+    from widgets import cache_dir
+
+    digest = hashlib.sha256(np.__version__.encode())
+    for name in {cls.__module__, f"{__package__}.{cls.slug}"}:
+        source = inspect.getsourcefile(sys.modules[name]) if name in sys.modules else None
+        if source:
+            digest.update(open(source, "rb").read())
+    path = cache_dir() / f"facts-{cls.slug}-{digest.hexdigest()[:20]}.json"
+    try:
+        _FACTS[cls] = json.loads(path.read_text(encoding="utf-8"))
+        return _FACTS[cls]
+    except (OSError, ValueError):
+        pass
+    facts = _FACTS[cls] = lesson.facts()
+    try:
+        plain = {name: _plain(value) for name, value in facts.items()}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(plain), encoding="utf-8")
+        tmp.replace(path)
+    except (OSError, TypeError):
+        pass
+    return facts
+
 CSS = """<style>
 .kit-lesson .kit-control {margin: 2px 12px 2px 0;}
 .reveal .kit-lesson {max-height: 86vh; overflow: auto;}
@@ -217,10 +264,8 @@ class Lesson(W.VBox):
         self._compute_keys = [p.name for p in params if p.kind is not p.VAR_KEYWORD]
 
         # The text is read on every build (a teacher's edit shows on the next run of the cell); the
-        # numbers it quotes depend only on the code, so they are computed once per process.
-        if type(self) not in _FACTS:
-            _FACTS[type(self)] = self.facts()
-        self.text = lesson_text.load(lesson_text.path_for(self.slug), self.CONTROLS, _FACTS[type(self)])
+        # numbers it quotes depend only on the code, so they are computed once (see facts_of).
+        self.text = lesson_text.load(lesson_text.path_for(self.slug), self.CONTROLS, facts_of(self))
         self.update_controls(self.values())
         self.result = self._compute(self.values())
         display = self.Display(self.result, self.values())
