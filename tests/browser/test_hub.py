@@ -99,8 +99,13 @@ def test_three_students_each_get_the_gallery_and_a_lesson_on_kernels_of_their_ow
 
         for (context, watch), name in zip(sessions, STUDENTS):
             home = _page(context, watch)
-            home.goto(hub.url + "hub/home")
-            home.click("#stop")
+            home.goto(hub.url + "hub/home", wait_until="networkidle")
+            # a click before the page's script has bound the button does nothing (seen once: that
+            # student's server was never asked to stop); wait for the hub's DELETE to answer
+            with home.expect_response(lambda r: r.request.method == "DELETE" and r.url.split("?")[0]
+                                      .endswith(f"/hub/api/users/{name}/server"), timeout=90_000) as stopped:
+                home.click("#stop")
+            assert stopped.value.status in (202, 204), stopped.value.status
             home.wait_for_selector("#start", timeout=60_000)
         # a stopped server's kernels may outlive it as orphans: follow the processes, not the tree
         deadline = time.monotonic() + 60

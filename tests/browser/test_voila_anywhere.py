@@ -141,7 +141,9 @@ def test_wheel_installed_outside_the_checkout_serves_the_gallery(browser, instal
     try:
         page, watch = _open(browser, server.url + "voila/render/index.ipynb", ".kit-card")
         _check_gallery(page, watch)
-        # the thumbnails are the wheel's files, served by Voila
+        # the thumbnails are the wheel's files, served by Voila (lazy images below the fold load
+        # only when scrolled to: ask for every one now)
+        page.evaluate("() => document.querySelectorAll('img.kit-thumb').forEach(i => { i.loading = 'eager'; })")
         page.wait_for_function("() => [...document.querySelectorAll('img.kit-thumb')].every(i => i.complete)")
         assert page.locator("img.kit-thumb").count() >= 1
         assert page.evaluate("() => [...document.querySelectorAll('img.kit-thumb')].every(i => i.naturalWidth > 0)")
