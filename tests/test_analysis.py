@@ -390,9 +390,9 @@ def test_fit_cached_reloads_without_refitting(corpus, tmp_path, monkeypatch):
     calls = []
     real_fit = TopicModel.fit
 
-    def counting_fit(self, df, y=None):
+    def counting_fit(self, df, y=None, **kwargs):
         calls.append(1)
-        return real_fit(self, df, y)
+        return real_fit(self, df, y, **kwargs)
 
     monkeypatch.setattr(TopicModel, "fit", counting_fit)
     first = fit_cached(corpus, cache_dir=tmp_path)

@@ -1,8 +1,9 @@
 """Steps shared by the lesson browser tests (``test_lesson_*.py``).
 
 A lesson test opens the lesson in Voila, waits for its plotly figure, presses the tour's Next (or
-moves a control), waits until the figure's data changed, saves screenshots, and checks that the
-lesson's reveal.js slides render. The helpers take the ``open_app`` fixture (see conftest.py) or
+moves a control), waits until the figure's data changed and saves screenshots. (A lesson's slides
+are checked without a browser in tests/lessons/test_lessons.py, and rendered live once, for the
+diffusion lesson.) The helpers take the ``open_app`` fixture (see conftest.py) or
 the page it returned; what a lesson's plot must show stays in that lesson's test file.
 
 ``read`` arguments are JavaScript functions of no argument that return the plot data a test
@@ -86,27 +87,3 @@ def save_plot(page, name: str, *, root: str = "", settle_ms: float = 0) -> None:
     if settle_ms:
         page.wait_for_timeout(settle_ms)
     plot.screenshot(path=str(ARTIFACTS / "screens" / f"{name}.png"))
-
-
-def open_slides(open_app, slug: str, *, selector: str = ".reveal", min_sections: int = 3,
-                title: str | None = None, root: str = "", timeout: float | None = None):
-    """Open the lesson's slides and check that they render; return the page.
-
-    Checks: one reveal deck with at least ``min_sections`` top-level slides (and ``title``, lower
-    case, in its text), still on the first slide, and the lesson's live plot (in ``root``) attached
-    with data. The page stays on the first slide: changing slides trips the stock reveal template's
-    'slidechanged' hook, which calls MathJax.Hub, undefined offline (a page error; see the
-    diffusion lesson's slides test).
-    """
-    page = open_app(lesson_path(slug), query=SLIDES_QUERY, selector=selector)
-    page.wait_for_selector(".reveal .slides section", state="attached", timeout=timeout)
-    assert page.locator(".reveal .slides").count() == 1
-    assert page.locator(".reveal .slides > section").count() >= min_sections
-    if title is not None:
-        assert title in page.locator(".reveal .slides").inner_text().lower()
-    plot = _in(f".reveal {root}".strip(), PLOT)
-    page.wait_for_selector(plot, state="attached", timeout=timeout)
-    page.wait_for_function("sel => { const g = document.querySelector(sel);"
-                           " return !!(g && g.data && g.data.length > 0); }", arg=plot, timeout=timeout)
-    assert page.locator(".reveal .slides > section.present").count() == 1
-    return page

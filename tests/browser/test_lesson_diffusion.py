@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PageWatch, open_page, screenshot
-from lesson_helpers import SLIDES_QUERY, open_slides
+from lesson_helpers import SLIDES_QUERY
 
 pytestmark = pytest.mark.browser
 
@@ -88,16 +88,21 @@ def test_tour_questions_and_plots(open_app):
     screenshot(page, "lesson-diffusion-quiz")
 
 
-def test_slides_render(open_app, browser, voila_server):
-    open_slides(open_app, "diffusion", title="toy diffusion solver", timeout=120_000)
-
-    # Moving to the lesson's slide fires reveal's 'slidechanged' hook, which calls a MathJax that
-    # Voila's offline reveal bundle does not ship ("reading 'Hub'"): a template bug reported to the
-    # lead. Look at that slide on a second page that tolerates exactly this one error.
+def test_slides_render(browser, voila_server):
+    """The deck (teachkit-reveal) on one page: the title slide first, then the lesson's slide with
+    its live plot and tour. Moving to a slide fires reveal's 'slidechanged' hook, which calls a
+    MathJax that Voila's offline reveal bundle does not ship ("reading 'Hub'"): a template bug
+    reported to the lead; this page tolerates exactly that one error."""
     watch = PageWatch()
     slides = open_page(browser, voila_server.url, LESSON, SLIDES_QUERY, watch=watch, selector=".reveal")
     try:
-        slides.wait_for_selector(".reveal .js-plotly-plot", state="attached", timeout=120_000)
+        slides.wait_for_selector(".reveal .slides section", state="attached", timeout=120_000)
+        deck = slides.locator(".reveal .slides")
+        assert deck.count() == 1 and slides.locator(".reveal .slides > section").count() >= 3
+        assert "toy diffusion solver" in deck.inner_text().lower()
+        assert slides.locator(".reveal .slides > section.present").count() == 1   # on the first slide
+        slides.wait_for_function("() => { const g = document.querySelector('.reveal .js-plotly-plot');"
+                                 " return !!(g && g.data && g.data.length > 0); }", timeout=120_000)
         slides.keyboard.press("ArrowRight")
         slides.wait_for_selector(".reveal section.present .js-plotly-plot", state="visible",
                                  timeout=60_000)
