@@ -31,7 +31,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +83,7 @@ def first_fit(env: dict) -> dict:
     return {"papers": int(out[0]), "read_s": float(out[1]), "fit_s": float(out[2]), "peak_mb": float(out[3])}
 
 
-def measure(url: str, loads: int, trials: int, browser) -> dict:
+def measure(url: str, loads: int, trials: int, browser, n: int = 0) -> dict:
     usable, keystroke, click, similar = [], [], [], []
     for load in range(loads):
         context = browser.new_context(viewport={"width": 1400, "height": 1400})
@@ -113,7 +112,7 @@ def measure(url: str, loads: int, trials: int, browser) -> dict:
                 before = page.evaluate("window.__kx.count")
                 box.fill("")
                 page.wait_for_function("b => window.__kx.count !== b", arg=before, timeout=60_000)
-            page.screenshot(path=str(ROOT / "tests" / "_artifacts" / "screens" / f"explorer-{url.count('x')}.png"))
+            page.screenshot(path=str(ROOT / "tests" / "_artifacts" / "screens" / f"explorer-{n}-papers.png"))
         context.close()
     return {"usable_s": statistics.median(usable), "keystroke_ms": statistics.median(keystroke),
             "keystroke_max_ms": max(keystroke), "click_ms": statistics.median(click),
@@ -141,7 +140,7 @@ def run(n: int, loads: int, trials: int) -> dict:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-                row = measure(f"{server.url}voila/render/explorer.ipynb", loads, trials, browser)
+                row = measure(f"{server.url}voila/render/explorer.ipynb", loads, trials, browser, n)
                 row["kernel_mb"] = max(server.kernel_rss_mb().values(), default=float("nan"))
                 browser.close()
         finally:
