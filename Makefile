@@ -26,8 +26,13 @@ $(STAMP): pyproject.toml $(shell find share -type f)
 app: $(STAMP)
 	PORT=$(PORT) $(PY) -m widgets.serve
 
+# Unit tests and the notebooks (nbval) on both cores, a notebook's cells kept together in one
+# worker (--dist loadfile); then the browser and hub tests, which share one Voila server, in order.
+# Both parts always run; the target fails if either did.
 test: $(STAMP)
-	$(PY) -m pytest
+	@$(PY) -m pytest -n 2 --dist loadfile -m "not browser and not slow"; unit=$$?; \
+	$(PY) -m pytest -m "browser or slow"; browser=$$?; \
+	exit $$(( unit || browser ))
 
 data: $(STAMP)
 	$(PY) -m widgets.build

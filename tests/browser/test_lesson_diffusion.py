@@ -64,8 +64,10 @@ def test_tour_questions_and_plots(open_app):
             page.wait_for_timeout(500)
             screenshot(page, "lesson-diffusion")
         if i == 8:   # Hyper-SD: the TSCD student's 4 jumps along the ODE paths
-            _wait_for_new_samples(page, before)
-            assert "TSCD student" in _samples(page)["title"]
+            # the students are distilled on first use (seconds): wait for their samples
+            page.wait_for_function("() => { const p = document.querySelector('.js-plotly-plot');"
+                                   " return p && p.layout.annotations[0].text.includes('TSCD student'); }",
+                                   timeout=90_000)
             tour.evaluate("el => el.scrollIntoView()")
             page.wait_for_timeout(500)
             screenshot(page, "lesson-diffusion-hypersd")
