@@ -319,11 +319,9 @@ def dataset_pairs(data: Dataset, n_states: int) -> np.ndarray:
     return action_counts(data, n_states) > 0
 
 
-def rollout_mask(mdp: GridMDP, data: Dataset, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(trained pairs, edge-of-reach states) after k-step rollouts of the true model from every
-    dataset state, expanding every action: states reached in fewer than k steps are expanded,
-    the ones first reached at step k are the edge of reach."""
-    trained = dataset_pairs(data, mdp.n_states)
+def _rollouts(mdp: GridMDP, data: Dataset, k: int, successors) -> tuple[np.ndarray, np.ndarray]:
+    """(states expanded, states reached) by k steps of rollouts from every dataset state, expanding
+    every action; ``successors(mask)`` gives the next states of the masked states (any shape)."""
     reached = np.zeros(mdp.n_states, bool)
     reached[data.states[:, :-1][data.live()]] = True
     reached[mdp.goal] = False
@@ -331,9 +329,17 @@ def rollout_mask(mdp: GridMDP, data: Dataset, k: int) -> tuple[np.ndarray, np.nd
     for _ in range(k):
         expanded |= reached
         reached = reached.copy()
-        reached[mdp.next_state[reached].ravel()] = True
+        reached[np.asarray(successors(reached)).ravel()] = True
         reached[mdp.goal] = False
-    trained = trained | expanded[:, None]
+    return expanded, reached
+
+
+def rollout_mask(mdp: GridMDP, data: Dataset, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(trained pairs, edge-of-reach states) after k-step rollouts of the true model from every
+    dataset state, expanding every action: states reached in fewer than k steps are expanded,
+    the ones first reached at step k are the edge of reach."""
+    expanded, reached = _rollouts(mdp, data, k, lambda reached: mdp.next_state[reached])
+    trained = dataset_pairs(data, mdp.n_states) | expanded[:, None]
     edge = reached & ~trained.all(axis=1) if k else np.zeros_like(reached)
     return trained, edge
 
@@ -483,17 +489,8 @@ def uncertainty(mdp: GridMDP, predicted: np.ndarray, heuristic: str) -> np.ndarr
 def ensemble_rollout_mask(mdp: GridMDP, data: Dataset, predicted: np.ndarray, k: int) -> np.ndarray:
     """Pairs trained by k-step rollouts in the learned ensemble from every dataset state (each step
     may follow any member, so a state's successors are all members' predictions)."""
-    trained = dataset_pairs(data, mdp.n_states)
-    reached = np.zeros(mdp.n_states, bool)
-    reached[data.states[:, :-1][data.live()]] = True
-    reached[mdp.goal] = False
-    expanded = np.zeros_like(reached)
-    for _ in range(k):
-        expanded |= reached
-        reached = reached.copy()
-        reached[predicted[:, reached].ravel()] = True
-        reached[mdp.goal] = False
-    return trained | expanded[:, None]
+    expanded, _ = _rollouts(mdp, data, k, lambda reached: predicted[:, reached])
+    return dataset_pairs(data, mdp.n_states) | expanded[:, None]
 
 
 def penalised_q(mdp: GridMDP, predicted: np.ndarray, trained: np.ndarray, u: np.ndarray,
