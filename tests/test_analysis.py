@@ -436,12 +436,27 @@ def test_cache_dir_from_environment(corpus, tmp_path, monkeypatch):
     assert tm.cache_path_.parent == tmp_path / "kit" and tm.cache_path_.exists()
 
 
+def test_cache_files_of_another_cache_version_are_refitted(corpus, tmp_path, monkeypatch):
+    """Changing what a fit holds bumps CACHE_VERSION: files written under the old number are not read."""
+    from widgets.analysis import cache
+
+    assert fit_cached(corpus.head(20), cache_dir=tmp_path).from_cache_ is False
+    assert fit_cached(corpus.head(20), cache_dir=tmp_path).from_cache_ is True
+    monkeypatch.setattr(cache, "CACHE_VERSION", cache.CACHE_VERSION + 1)
+    assert fit_cached(corpus.head(20), cache_dir=tmp_path).from_cache_ is False
+    assert len(list(tmp_path.glob("*.joblib"))) == 2
+
+
 def test_analysis_imports_no_ui_library():
     import ast
-    import inspect
+    from pathlib import Path
 
-    tree = ast.parse(inspect.getsource(analysis))
-    names = {a.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
-    names |= {node.module.split(".")[0] for node in ast.walk(tree)
-              if isinstance(node, ast.ImportFrom) and node.module}
-    assert not names & {"ipywidgets", "plotly", "traitlets", "IPython"}
+    files = sorted(Path(analysis.__file__).parent.glob("*.py"))  # every module of the package
+    assert len(files) > 1
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {a.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for a in node.names}
+        names |= {node.module.split(".")[0] for node in ast.walk(tree)
+                  if isinstance(node, ast.ImportFrom) and node.module}
+        assert not names & {"ipywidgets", "plotly", "traitlets", "IPython"}, path.name
