@@ -272,3 +272,37 @@ def test_facts_are_computed_once_per_machine_and_again_when_the_code_changes(mon
     monkeypatch.setattr(np, "__version__", "0.0-changed")  # the key changes: computed again
     with pytest.raises(AssertionError, match="ran again"):
         cls()
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_facts_file_changes_when_any_module_of_the_lesson_changes(slug, monkeypatch):
+    """A lesson's model may be split into sibling modules (``<slug>_<part>.py``, re-imported by
+    ``<slug>.py``) or build on another lesson's model: an edit in any of them must give the facts
+    another file, or a page would quote numbers of the old code. The edit is simulated by reading
+    one more byte from that one file; the modules expected are read off the source by a regex."""
+    import re
+    from pathlib import Path
+
+    from widgets.lessons import base
+
+    here = ROOT / "widgets" / "lessons"
+    expected, todo = set(), [slug]
+    while todo:
+        name = todo.pop()
+        if name in expected or not (here / f"{name}.py").is_file():
+            continue
+        expected.add(name)
+        source = (here / f"{name}.py").read_text(encoding="utf-8")
+        todo += re.findall(r"^from \.(\w+) import", source, re.M)
+        todo += re.findall(r"^from \. import (\w+)", source, re.M)
+    cls = lesson_class(slug)
+    original = base.facts_file(cls)
+    real_read = Path.read_bytes
+    for name in sorted(expected) + [f"{slug}_view"]:
+        edited = (here / f"{name}.py").resolve()
+        monkeypatch.setattr(Path, "read_bytes",
+                            lambda self, edited=edited: real_read(self) + (b"#" if self.resolve() == edited else b""))
+        assert base.facts_file(cls) != original, f"editing {name}.py keeps the facts of {slug}"
+    other = (here / ("koopman.py" if slug != "koopman" else "tours.py")).resolve()
+    monkeypatch.setattr(Path, "read_bytes", lambda self: real_read(self) + (b"#" if self.resolve() == other else b""))
+    assert base.facts_file(cls) == original   # another lesson's code is not this lesson's

@@ -45,6 +45,7 @@ import html
 import inspect
 from collections import OrderedDict
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ClassVar, Mapping
 from urllib.parse import parse_qsl, urlencode
 
@@ -185,27 +186,59 @@ def _plain(value):
     raise TypeError(type(value).__name__)
 
 
+def code_files(cls) -> list[Path]:
+    """The source files a lesson's facts depend on, in a fixed order: its view module, its model
+    ``<slug>.py`` and every module of this package the model imports, directly or through another
+    (``from .diffusion_paths import ...``, ``from . import diffusion``): a lesson split into parts
+    computes its facts again when any part changes. Read from the sources, nothing is imported."""
+    import ast
+    import sys
+
+    here = Path(__file__).resolve().parent
+    files = set()
+    view = sys.modules.get(cls.__module__)
+    if view is not None and inspect.getsourcefile(view):
+        files.add(Path(inspect.getsourcefile(view)).resolve())
+    todo, seen = [cls.slug], set()
+    while todo:
+        name = todo.pop()
+        path = here / f"{name}.py"
+        if name in seen or not path.is_file():
+            continue
+        seen.add(name)
+        files.add(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                todo += [node.module.split(".")[0]] if node.module else [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(f"{__package__}."):
+                todo.append(node.module.split(".")[2])
+    return sorted(files)
+
+
+def facts_file(cls) -> Path:
+    """The JSON file of a lesson's facts: named by a hash of numpy's version and its ``code_files``."""
+    import hashlib
+
+    from widgets import cache_dir
+
+    digest = hashlib.sha256(np.__version__.encode())
+    for source in code_files(cls):
+        digest.update(source.read_bytes())
+    return cache_dir() / f"facts-{cls.slug}-{digest.hexdigest()[:20]}.json"
+
+
 def facts_of(lesson) -> dict[str, Any]:
     """``lesson.facts()``, computed once per machine: kept in this process and in a JSON file in
-    ``widgets.cache_dir()`` named by a hash of the lesson's code (its model and view modules) and
-    numpy's version, so a changed lesson computes them again. Some lessons' facts run a whole
+    ``widgets.cache_dir()`` named by a hash of the lesson's code and numpy's version (``facts_file``),
+    so a changed lesson computes them again. Some lessons' facts run a whole
     experiment (seconds); a page must not pay that in every new kernel. Facts that are not plain
     numbers or strings, or an unwritable cache, fall back to computing them per process."""
     cls = type(lesson)
     if cls in _FACTS:
         return _FACTS[cls]
-    import hashlib
     import json
-    import sys
 
-    from widgets import cache_dir
-
-    digest = hashlib.sha256(np.__version__.encode())
-    for name in {cls.__module__, f"{__package__}.{cls.slug}"}:
-        source = inspect.getsourcefile(sys.modules[name]) if name in sys.modules else None
-        if source:
-            digest.update(open(source, "rb").read())
-    path = cache_dir() / f"facts-{cls.slug}-{digest.hexdigest()[:20]}.json"
+    path = facts_file(cls)
     try:
         _FACTS[cls] = json.loads(path.read_text(encoding="utf-8"))
         return _FACTS[cls]
