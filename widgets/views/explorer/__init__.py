@@ -5,21 +5,16 @@
     Explorer("my_library.ris")       # a corpus file on this machine, any format widgets.corpus reads
     Explorer(my_frame, query_string="q=diffusion&topic=privacy")
 
-A teacher points the explorer app at a corpus on the server with the environment variable
-``KIT_CORPUS=/path/to/papers.jsonl`` (set where Voila or the hub's single-user server starts).
-It is parsed once and cached (``widgets.corpus.read_cached``); it has no upload size limit
-(``KIT_CORPUS_MAX_MB``, default 4096). If it cannot be read, the page says why in its status line
-and shows the bundled corpus.
+``KIT_CORPUS=/path/to/papers.jsonl`` (where Voila or the hub's single-user server starts) points the
+app at a corpus on the server: parsed once and cached (``widgets.corpus.read_cached``), no size
+limit (``KIT_CORPUS_MAX_MB``, default 4096); if it cannot be read the status line says why and the
+bundled corpus is shown.
 
-The parts (the topic model, search and similar papers come from ``widgets.analysis``):
-
-* ``state.ExplorerState``: every piece of what is shown is a trait of it (query, topics, facets,
-  open paper, map selection, ...); it reads and writes the URL. The one source of truth.
-* ``data.ExplorerData``: a corpus and its fitted model; ``html``: pure HTML rendering (escaped).
-* ``map.MapView``, ``results.Filters``/``ResultList``/``PaperCard``, ``panels.*``: each owns its
-  widgets, observes the state and redraws in place (nothing is re-created when a control moves).
-* ``Explorer`` (here) lays them out, fits the topic model (in a thread behind a progress bar for a
-  first fit of a large corpus) and replaces the corpus or the model.
+Parts: ``state.ExplorerState`` (every piece of what is shown is a trait; the URL), ``data`` (a corpus
+and its fitted model), ``html`` (pure, escaped rendering), ``map.MapView``, ``results`` (filters,
+list, card) and ``panels``: each owns its widgets, observes the state and redraws in place.
+``Explorer`` lays them out, fits the model (behind a progress bar in a thread for a first fit of
+a large corpus) and replaces the model or the corpus.
 """
 
 from __future__ import annotations
@@ -42,6 +37,7 @@ from .data import PALETTE, ExplorerData, find_lessons, initial_corpus
 from .data import fit as _fit
 from .html import CSS, data_uri_link, highlight, snippet
 from .map import IN_OPACITY, OUT_OPACITY, WEBGL_FROM, MapView, hbox
+from .names import PartNames
 from .panels import ACCEPT, EXPORT, K_RANGE, PANEL_TITLES, QUALITY, TOPICS, UPLOAD, Panels
 from .results import MAX_ROWS, N_SIMILAR, Filters, PaperCard, ResultList
 from .state import ExplorerState, Result
@@ -53,22 +49,8 @@ __all__ = ["Explorer", "ExplorerState", "ExplorerData", "Result", "initial_corpu
 
 BACKGROUND_FIT_FROM = 20_000  # a first (uncached) fit of this many papers runs behind a progress bar
 
-# Explorer attributes kept by its parts: name -> (part, the part's name for it)
-_PARTS = {
-    **{n: ("filters", n) for n in ("search", "curated", "curated_note", "learned", "has_code", "has_demo_box",
-                                   "full_demo_box", "clear_filters")},
-    **{n: ("result_list", n) for n in ("count", "results", "more", "limit")}, "_row_html": ("result_list", "row_html"),
-    **{n: ("card_view", n) for n in ("card_html", "similar_title", "similar", "back", "card")},
-    "map_slot": ("map_view", "slot"), "clear_map": ("map_view", "clear"), "map_note": ("map_view", "note"),
-    "_map": ("map_view", "_fig"), "map": ("map_view", "figure"), "terms_fig": ("topics_panel", "terms_fig"),
-    **{n: ("data", n) for n in ("df", "tm", "colors", "ids", "row_of", "facets", "has_demo", "has_full_demo")},
-    "corpus_name": ("data", "name"),
-    **{n: ("explorer_state", n) for n in ("paper", "history", "map_selection", "filter_mask", "refresh")},
-    "_quality": ("explorer_state", "quality"), "terms": ("result_state", "terms"), "result": ("result_state", "indices"),
-}
 
-
-class Explorer(W.VBox):
+class Explorer(PartNames, W.VBox):
     """The main dashboard (see module docstring). ``controls`` and ``figures`` are for tests."""
 
     def __init__(self, corpus_df: pd.DataFrame | str | os.PathLike | None = None, *,
@@ -129,29 +111,13 @@ class Explorer(W.VBox):
         self.layout.max_width = "1400px"
         state.observe(self._draw_header, "data")
         state.observe(self._draw_share, ["result", "paper"])
-        self._draw_header()
-        self._draw_share()
+        self._draw_header(), self._draw_share()
         if problem:
             self._set_status(problem, ok=False)
         if query_string is None:  # the page's; a preheated kernel gets it when the page is requested
             when_query_string(guard(self._open_query))
         else:
             self._open_query(query_string)
-
-    def __getattr__(self, name):
-        # widgets and values kept by the parts; a panel's widgets are made on first use
-        parts = self.__dict__
-        if "explorer_state" in parts:
-            if name in _PARTS:
-                part, attr = _PARTS[name]
-                owner = {"data": lambda: parts["explorer_state"].data,
-                         "result_state": lambda: parts["explorer_state"].result}.get(part, lambda: parts[part])()
-                return getattr(owner, attr)
-            panel = parts["panel_set"].owner_of(name)
-            if panel is not None:
-                panel.build()
-                return getattr(panel, name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _guard(self, handler: Callable) -> Callable:
         """Wrap a widget callback: an unexpected error shows one line on the page, then propagates
@@ -193,14 +159,13 @@ class Explorer(W.VBox):
 
     @property
     def controls(self) -> dict:
-        """The controls by name (the panels' ones once they were made)."""
-        panels = self.panel_set
-        return {"search": self.search, "topics": self.curated, "learned": self.learned, "code": self.has_code,
-                "demo": self.has_demo_box, "full": self.full_demo_box, "clear_map": self.clear_map,
-                "clear": self.clear_filters, "more": self.more, "back": self.back, "panels": self.panels,
-                **({"k": self.k, "topic": self.topic_pick} if panels.topics.built else {}),
-                **({"quality": self.quality_button} if panels.quality.built else {}),
-                **({"upload": self.upload, "restore": self.restore} if panels.upload.built else {})}
+        """The controls by name (a panel's once it was made)."""
+        names = {"search": "search", "topics": "curated", "learned": "learned", "code": "has_code",
+                 "demo": "has_demo_box", "full": "full_demo_box", "clear_map": "clear_map", "clear": "clear_filters",
+                 "more": "more", "back": "back", "panels": "panels", "k": "k", "topic": "topic_pick",
+                 "quality": "quality_button", "upload": "upload", "restore": "restore"}
+        made = {n for panel in self.panel_set.all if panel.built for n in panel.WIDGETS}
+        return {key: getattr(self, n) for key, n in names.items() if n in made or not self.panel_set.owner_of(n)}
 
     # ----------------------------------------------------------------- the state, for code and tests
     def state(self) -> dict:
@@ -216,7 +181,7 @@ class Explorer(W.VBox):
         self.explorer_state.open(paper, remember=remember)
 
     def close_paper(self) -> None:
-        self.explorer_state.close()
+        self.explorer_state.close()  # and the Back stack
 
     def select_on_map(self, indices: Iterable[int]) -> None:
         """Filter the list to these paper rows (what a box/lasso selection on the map does)."""
@@ -252,16 +217,14 @@ class Explorer(W.VBox):
     # ----------------------------------------------------------------- a new model or corpus
     def refit(self, k: int | None) -> None:
         """Refit the topic model with ``k`` topics (cached on disk); every view follows the state."""
-        status = self.panel_set.topics
-        status.build()
-        status.fit_status.value = H.fit_status("fitting…")
+        self.fit_status.value = H.fit_status("fitting…")  # (makes the topics panel if need be)
         try:
             tm = _fit(self.df, k)
         except Exception as exc:  # noqa: BLE001 - shown, never raised into the page
-            status.fit_status.value = H.fit_status(H.one_line(exc), ok=False)
+            self.fit_status.value = H.fit_status(H.one_line(exc), ok=False)
             return
         self.explorer_state.data = self.explorer_state.data.with_model(tm)
-        status.fit_status.value = H.fit_status(f"{tm.n_topics_} topics")
+        self.fit_status.value = H.fit_status(f"{tm.n_topics_} topics")
 
     def load_file(self, data: bytes, name: str) -> bool:
         """Read an uploaded file; on success it replaces the corpus, on failure the status says why."""
