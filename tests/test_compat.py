@@ -91,3 +91,77 @@ def test_pooled_kernel_ids_reads_finished_tasks_only():
 
     assert compat.pooled_kernel_ids(Manager()) == {"k1"}
     assert compat.pooled_kernel_ids(object()) == set()
+
+
+# --- plotly's FigureWidget module by URL under Voila (compat.load_plotly_by_url) ---
+
+@pytest.fixture
+def plotly_esm():
+    """Restore plotly's own module on FigureWidget after a test that replaced it."""
+    from plotly.basewidget import BaseFigureWidget
+
+    saved = BaseFigureWidget.__dict__["_esm"]
+    yield BaseFigureWidget
+    BaseFigureWidget._esm = saved
+
+
+def _static(tmp_path, **change):
+    folder = tmp_path / "static"
+    folder.mkdir()
+    info = compat.write_plotly_module(folder)
+    if change:
+        import json
+
+        (folder / compat.PLOTLY_MODULE_INFO).write_text(json.dumps({**info, **change}))
+    return folder
+
+
+def test_outside_voila_figures_keep_plotlys_module(plotly_esm, tmp_path):
+    assert compat.load_plotly_by_url(env={}, static_dirs=[_static(tmp_path)]) is False
+    fig = go.FigureWidget()
+    assert len(fig._esm) == compat.plotly_bundle().stat().st_size or len(fig._esm) > 1_000_000
+
+
+def test_under_voila_a_figure_imports_the_templates_copy(plotly_esm, tmp_path):
+    folder = _static(tmp_path)
+    assert (folder / compat.PLOTLY_MODULE).read_bytes() == compat.plotly_bundle().read_bytes()
+    assert compat.load_plotly_by_url(env={"VOILA_BASE_URL": "/user/ada/"}, static_dirs=[folder]) is True
+    fig = go.FigureWidget(go.Scatter(x=[0, 1], y=[1, 2]))
+    state = fig.get_state()
+    assert len(state["_esm"]) < 1_000   # not 5 MB
+    assert "voila/templates/teachkit-lite/static/plotly-widget.js?v=" in state["_esm"]
+    assert '"/user/ada/"' in state["_esm"]   # the fallback base when the page has no template script
+    assert "export default" in state["_esm"]
+
+
+@pytest.mark.parametrize("change", [{"plotly": "0.0.1"}, {"bytes": 12}])
+def test_a_copy_of_another_plotly_is_not_used(plotly_esm, tmp_path, change):
+    folder = _static(tmp_path, **change)
+    assert compat.load_plotly_by_url(env={"VOILA_BASE_URL": "/"}, static_dirs=[folder]) is False
+    assert len(go.FigureWidget()._esm) > 1_000_000
+
+
+def test_no_copy_in_any_template_folder_means_plotlys_module(plotly_esm, tmp_path):
+    assert compat.load_plotly_by_url(env={"VOILA_BASE_URL": "/"}, static_dirs=[tmp_path]) is False
+
+
+def test_the_committed_copy_is_the_installed_plotlys():
+    import hashlib
+    import json
+
+    from plotly import __version__
+
+    folder = ROOT_STATIC
+    info = json.loads((folder / compat.PLOTLY_MODULE_INFO).read_text())
+    if info["plotly"] != __version__:
+        pytest.skip(f"the template's copy is of plotly {info['plotly']}, {__version__} is installed "
+                    "(figures fall back to plotly's own module): run `python -m widgets.compat`")
+    body = (folder / compat.PLOTLY_MODULE).read_bytes()
+    assert len(body) == info["bytes"]
+    assert hashlib.sha256(body).hexdigest() == info["sha256"] == hashlib.sha256(
+        compat.plotly_bundle().read_bytes()).hexdigest()
+
+
+from pathlib import Path  # noqa: E402
+
+ROOT_STATIC = Path(__file__).resolve().parents[1] / "share/jupyter/voila/templates/teachkit-lite/static"

@@ -15,6 +15,7 @@ the installed versions).
 | ``utcnow`` | jupyter_server ``_tz.utcnow`` | kernels.PoolAwareKernelManager |
 | ``kernel_connections`` | jupyter_server ``MappingKernelManager._kernel_connections`` | kernels |
 | ``pooled_kernel_ids`` | Voila ``VoilaKernelManager._pools`` (tasks whose result holds ``kernel_id``) | kernels |
+| ``figure_widget`` / ``load_plotly_by_url`` | plotly ``BaseFigureWidget._esm`` (its anywidget module), ``package_data/widgetbundle.js`` | lessons, corpus, explorer map |
 """
 
 from __future__ import annotations
@@ -133,3 +134,111 @@ def pooled_kernel_ids(manager) -> set[str]:
             if task.done() and not task.cancelled() and task.exception() is None:
                 ids.add(task.result()["kernel_id"])
     return ids
+
+
+# plotly's FigureWidget is an anywidget whose ES module (5 MB of JavaScript) is the class attribute
+# ``BaseFigureWidget._esm``; anywidget sends it in the state of every figure. The kit's Voila
+# template ships a copy (``PLOTLY_MODULE``, written by ``python -m widgets.compat``) with the plotly
+# version and size it was copied from; under Voila, when they match the installed plotly, every
+# figure's ``_esm`` becomes a few lines that import that copy by URL: one cacheable request per
+# browser instead of 5 MB through the kernel, the server and the websocket per figure. Checked on
+# plotly 6.x and 7.1 (``_esm`` is anywidget's documented attribute; its home class is plotly's).
+PLOTLY_MODULE = "plotly-widget.js"
+PLOTLY_MODULE_INFO = "plotly-widget.json"
+TEMPLATE = "teachkit-lite"
+PLOTLY_STUB = """// plotly's FigureWidget module, loaded by URL from the kit's Voila template (widgets/compat.py)
+const kit = document.querySelector('script[src*="/voila/templates/"]');
+const base = kit ? kit.src.replace(/voila\\/templates\\/.*$/, '') : new URL(%(base)s, location.href).href;
+const plotly = await import(`${base}voila/templates/%(template)s/static/%(module)s?v=%(version)s`);
+export default plotly.default;
+"""
+
+
+def plotly_bundle():
+    """The installed plotly's FigureWidget module (a file)."""
+    import plotly.basewidget
+
+    from pathlib import Path
+
+    return Path(plotly.basewidget.__file__).parent / "package_data" / "widgetbundle.js"
+
+
+def template_static_dirs(template: str = TEMPLATE) -> list:
+    """Where Voila looks for the template's static files, in order (as ``voila.paths`` does)."""
+    from pathlib import Path
+
+    from jupyter_core.paths import jupyter_path
+
+    return [Path(p) for p in jupyter_path("voila", "templates", template, "static")]
+
+
+def plotly_module_info(static_dirs=None) -> dict | None:
+    """The copy of plotly's module that the template serves: ``{"plotly", "bytes", "sha256"}`` of
+    the first template folder that has one, or None."""
+    import json
+
+    for folder in static_dirs if static_dirs is not None else template_static_dirs():
+        info = folder / PLOTLY_MODULE_INFO
+        if info.is_file() and (folder / PLOTLY_MODULE).is_file():
+            return json.loads(info.read_text())
+    return None
+
+
+def load_plotly_by_url(env=None, static_dirs=None) -> bool:
+    """Under Voila (``VOILA_BASE_URL`` is set in its kernels), make every plotly ``FigureWidget``
+    created from now on load plotly's module from the template's copy, if that copy is of the
+    installed plotly (version and size). Returns whether it did; elsewhere (JupyterLab, nbval, a
+    copy of another plotly) figures keep the module in their state, as plotly sends it."""
+    import json
+    import os
+
+    env = os.environ if env is None else env
+    if "VOILA_BASE_URL" not in env:
+        return False
+    info = plotly_module_info(static_dirs)
+    from plotly import __version__ as plotly_version
+    from plotly.basewidget import BaseFigureWidget
+
+    bundle = plotly_bundle()
+    if not info or info.get("plotly") != plotly_version or info.get("bytes") != bundle.stat().st_size:
+        return False
+    BaseFigureWidget._esm = PLOTLY_STUB % {"base": json.dumps(env["VOILA_BASE_URL"]), "template": TEMPLATE,
+                                           "module": PLOTLY_MODULE, "version": info["sha256"][:12]}
+    return True
+
+
+def write_plotly_module(static_dir) -> dict:
+    """Copy the installed plotly's module into ``static_dir`` with its version, size and SHA-256."""
+    import hashlib
+    import json
+    import shutil
+
+    from plotly import __version__ as plotly_version
+
+    bundle = plotly_bundle()
+    shutil.copyfile(bundle, static_dir / PLOTLY_MODULE)
+    info = {"plotly": plotly_version, "bytes": bundle.stat().st_size,
+            "sha256": hashlib.sha256(bundle.read_bytes()).hexdigest()}
+    (static_dir / PLOTLY_MODULE_INFO).write_text(json.dumps(info, indent=1) + "\n")
+    return info
+
+
+
+_PLOTLY_BY_URL: list = []
+
+
+def figure_widget(*args, **kwargs):
+    """``plotly.graph_objects.FigureWidget(*args, **kwargs)``, after (once per kernel)
+    ``load_plotly_by_url()``: the kit makes its figures here."""
+    import plotly.graph_objects as go
+
+    if not _PLOTLY_BY_URL:
+        _PLOTLY_BY_URL.append(load_plotly_by_url())
+    return go.FigureWidget(*args, **kwargs)
+
+
+if __name__ == "__main__":  # python -m widgets.compat: refresh the template's copy of plotly's module
+    from pathlib import Path
+
+    print(write_plotly_module(Path(__file__).resolve().parent.parent / "share" / "jupyter" / "voila"
+                              / "templates" / TEMPLATE / "static"))

@@ -53,6 +53,7 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
+from widgets import compat
 from widgets.compat import sync_figure
 from widgets.teaching import Question, Quiz, Tour
 
@@ -302,7 +303,7 @@ class Lesson(W.VBox):
         self.update_controls(self.values())
         self.result = self._compute(self.values())
         display = self.Display(self.result, self.values())
-        self.figure = go.FigureWidget(display.plot())
+        self.figure = compat.figure_widget(display.plot())
         self.figures = {"main": self.figure}
         self.readout = W.HTML(display.readout(), layout=W.Layout(min_height="2em"))
         self.readout.add_class("kit-readout-box")

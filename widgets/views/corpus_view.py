@@ -8,6 +8,7 @@ import ipywidgets as W
 import pandas as pd
 import plotly.graph_objects as go
 
+from .. import compat
 from ..corpus import load, load_topics
 from ..teaching import FigureBox
 
@@ -55,7 +56,7 @@ class CorpusOverview(FigureBox):
         self.count = W.HTML()
         self.table = W.HTML(layout=W.Layout(max_height="520px", overflow="auto"))
         names = [t["name"] for t in self.topics.values()]
-        self.chart = go.FigureWidget(
+        self.chart = compat.figure_widget(
             go.Bar(x=list(counts.values()), y=names, orientation="h", marker_color=[BAR] * len(names),
                    hovertemplate="%{y}: %{x} papers<extra></extra>"),
             layout=dict(height=340, margin=dict(l=10, r=10, t=40, b=30), title="Papers per topic",
