@@ -37,9 +37,11 @@ DRAWN = """() => { const p = document.querySelector('.js-plotly-plot');
                    return !!(p && p.data && p.data.length); }"""
 
 
-def class_args(lesson: str, students: int, fill_delay: float) -> list[str]:
-    """The README's class setting: the lesson's pool holds a kernel per student."""
-    pools = {"default": {"pool_size": 1}, f"lessons/{lesson}.ipynb": {"pool_size": students}}
+def class_args(lesson: str, students: int, fill_delay: float, others: int = 0) -> list[str]:
+    """The README's class setting: the lesson's pool holds a kernel per student; the other apps
+    keep ``others`` warm kernels each (0: none, so that their pools do not take the cores while
+    the class arrives; voila.json's everyday setting is 1)."""
+    pools = {"default": {"pool_size": others}, f"lessons/{lesson}.ipynb": {"pool_size": students}}
     return [f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}",
             f"--VoilaKernelManager.fill_delay={fill_delay}"]
 
@@ -126,10 +128,12 @@ def main() -> int:
     parser.add_argument("--lesson", default="diffusion")
     parser.add_argument("--fill-delay", type=float, default=5.0,
                         help="VoilaKernelManager.fill_delay (voila.json: 5)")
+    parser.add_argument("--others", type=int, default=0,
+                        help="warm kernels for every other app (voila.json's everyday setting: 1)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds a page may take to draw")
     args = parser.parse_args()
 
-    extra = class_args(args.lesson, args.students, args.fill_delay)
+    extra = class_args(args.lesson, args.students, args.fill_delay, args.others)
     # a SIGTERM (e.g. from `timeout`) still stops the server and its kernels
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     t0 = time.monotonic()
@@ -157,7 +161,7 @@ def main() -> int:
     print(f"- after every tab closed: {result['left_after_close']} of the sessions' kernels still "
           f"running after {result['freed_after_s']:.0f} s")
     print(f"\n`.venv/bin/python bench/bench_class.py --students {args.students} --lesson {args.lesson} "
-          f"--fill-delay {args.fill_delay:g}`")
+          f"--fill-delay {args.fill_delay:g} --others {args.others}`")
     ok = (result["drawn"] == args.students and not result["voila_errors"] and not result["page_errors"]
           and result["left_after_close"] == 0)
     return 0 if ok else 1
