@@ -1,10 +1,35 @@
-// Bundles src/ into the teachkit-lite template's static folder (kit.js, kit.css).
+// Bundles src/ into the teachkit-lite template's static folder: kit.js (an ES module), kit.css, the
+// chunks kit.js loads only when a page needs them (kit-chunks/) and MathJax (mathjax/).
 // Run `npm ci && npm run build` here after changing src/ or package.json; the output is committed,
-// so serving the kit needs no Node.js.
+// so serving the kit needs no Node.js. The build is reproducible (.ci/run rebuilds and compares).
+// Only the files this build writes are replaced; anything else in the static folder is left alone.
 import * as esbuild from 'esbuild';
 import { cp, readFile, rm } from 'node:fs/promises';
 
-const OUT = '../share/jupyter/voila/templates/teachkit-lite/static';
+const OUT = process.env.KIT_OUT || '../share/jupyter/voila/templates/teachkit-lite/static';
+const CHUNKS = 'kit-chunks';
+const { version: ANYWIDGET_VERSION } = JSON.parse(await readFile('node_modules/anywidget/package.json', 'utf8'));
+
+// HTMLManager's own loadClass also serves ipywidgets 7 models (@jupyter-widgets/base7 and
+// controls7, 1 MB) and, on a page without JupyterLab's theme, JupyterLab's CSS variables. The kit's
+// manager accepts only the ipywidgets 8 modules it bundles (it checks moduleVersion first) and the
+// page has Voila's theme, so neither is ever asked for: leave them out of the bundle. So is Font
+// Awesome's CSS, which html-manager's embedding helpers import (1.8 MB, with its fonts): the page
+// has it already, from the teachkit template's static folder.
+const STUBS = new RegExp(['^@jupyter-widgets/(base7|controls7)(/.*)?$',
+                          '^@jupyter-widgets/controls/css/labvariables\\.css$',
+                          '^@fortawesome/fontawesome-free/css/'].join('|'));
+const notBundled = {
+  name: 'not-bundled',
+  setup(build) {
+    build.onResolve({ filter: STUBS }, (args) => (args.importer.includes('html-manager')
+      ? { path: args.path, namespace: 'not-bundled' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'not-bundled' }, (args) => ({
+      contents: args.path.endsWith('.css') ? '' : `throw new Error(${JSON.stringify(`${args.path} is not on this page (ipywidgets 7)`)});`,
+      loader: args.path.endsWith('.css') ? 'css' : 'js',
+    }));
+  },
+};
 
 // anywidget's package ends in an AMD `define([...], factory)` for the classic notebook; the
 // factory takes @jupyter-widgets/base and returns { AnyModel, AnyView }. Export it instead.
@@ -31,20 +56,48 @@ const anywidgetFactory = {
   },
 };
 
-await esbuild.build({
+// html-manager's index also exports its embedding helpers (requireLoader: requirejs, a CDN, a JSON
+// schema validator, Font Awesome's CSS, which the page already has from the teachkit template). The
+// kit uses only HTMLManager: let esbuild drop those helpers when nothing imports them.
+const embedHelpers = {
+  name: 'embed-helpers',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/libembed-amd$/ }, async (args) => {
+      if (args.pluginData === 'embed-helpers' || !/html-manager[\\/]lib[\\/]index\.js$/.test(args.importer)) {
+        return undefined;
+      }
+      const resolved = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind,
+                                                        importer: args.importer, pluginData: 'embed-helpers' });
+      return { ...resolved, sideEffects: false };
+    });
+  },
+};
+
+// Every file a build writes goes first, so that nothing stale (a chunk, a LEGAL file) stays behind.
+for (const owned of [CHUNKS, 'kit.js', 'kit.css', 'kit.js.LEGAL.txt', 'kit.css.LEGAL.txt']) {
+  await rm(`${OUT}/${owned}`, { recursive: true, force: true });
+}
+const result = await esbuild.build({
   entryPoints: { kit: 'src/index.js' },
   bundle: true,
-  format: 'iife',
+  format: 'esm',
+  splitting: true, // dynamic import() becomes a chunk of its own, fetched on first use
+  chunkNames: `${CHUNKS}/[name]-[hash]`,
+  assetNames: `${CHUNKS}/[name]-[hash]`,
   minify: true,
   target: 'es2020',
   outdir: OUT,
   legalComments: 'linked',
-  define: { 'process.env.NODE_ENV': '"production"' },
+  metafile: true,
+  define: { 'process.env.NODE_ENV': '"production"', __ANYWIDGET_VERSION__: JSON.stringify(ANYWIDGET_VERSION) },
   loader: { '.svg': 'dataurl', '.png': 'dataurl', '.gif': 'dataurl', '.woff': 'file', '.woff2': 'file',
             '.ttf': 'file', '.eot': 'file' },
-  plugins: [anywidgetFactory],
+  plugins: [anywidgetFactory, notBundled, embedHelpers],
   logLevel: 'info',
 });
+if (process.env.KIT_ANALYZE) {
+  console.log(await esbuild.analyzeMetafile(result.metafile));
+}
 
 // MathJax 3 (what JupyterLab typesets with), loaded by kit.js only on pages with LaTeX: the
 // combined TeX/CommonHTML component, its fonts and the TeX extensions it autoloads.

@@ -1,17 +1,19 @@
 // The kit's Voila front end. Voila's own (a JupyterLab application) evaluates ~90 scripts before
-// it connects to the kernel; this page needs only a kernel connection, the ipywidgets controls,
-// anywidget and, on pages with LaTeX, MathJax, so it loads one script and draws the outputs
-// Voila put in the page.
+// it connects to the kernel; this page needs only a kernel connection, ipywidgets' HTMLManager
+// (controls, Output widget, rendermime), anywidget and, on pages with LaTeX, MathJax, so it loads
+// one script and draws the outputs Voila put in the page.
 import '@lumino/widgets/style/index.css';
 import '@jupyter-widgets/controls/css/widgets-base.css';
-import { ServerConnection } from '@jupyterlab/services';
-import { KernelConnection } from '@jupyterlab/services/lib/kernel/default';
+import { KernelConnection, ServerConnection } from '@jupyterlab/services';
+
+import { MimeModel } from '@jupyterlab/rendermime';
 import { Widget } from '@lumino/widgets';
 
 import { KitWidgetManager } from './manager';
+import { typeset } from './rendering';
 
 const WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json';
-const KIT_URL = document.currentScript && document.currentScript.src;
+const MATHJAX = new URL('mathjax/', import.meta.url).href; // static/mathjax, beside this script
 const CELL_OUTPUT = 'script[type="application/vnd.voila.cell-output+json"]';
 
 function text(value) {
@@ -31,67 +33,30 @@ async function renderOutput(output, host, manager) {
   const data = output.data || {};
   if (data[WIDGET_VIEW]) {
     const model = await manager.get_model(data[WIDGET_VIEW].model_id);
-    const view = await manager.create_view(model);
-    Widget.attach(view.luminoWidget, host);
+    await manager.display_view(manager.create_view(model), host);
   } else if (output.output_type === 'stream') {
     preformatted(host, text(output.text), output.name === 'stderr');
   } else if (output.output_type === 'error') {
     // With show_tracebacks off, Voila has already replaced the traceback with a one-line message.
     const lines = (output.traceback || []).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
     preformatted(host, lines || `${output.ename}: ${output.evalue}`, true);
-  } else if (data['text/html']) {
-    host.innerHTML = text(data['text/html']); // the notebook's own output, trusted as in Voila
-  } else if (data['image/png']) {
-    const img = document.createElement('img');
-    img.src = `data:image/png;base64,${text(data['image/png'])}`;
-    host.appendChild(img);
-  } else if (data['text/plain']) {
-    preformatted(host, text(data['text/plain']));
+  } else {
+    // HTML, markdown, LaTeX, images, ...: drawn by rendermime as in JupyterLab (the notebook's own
+    // outputs, trusted as in Voila).
+    const bundle = Object.fromEntries(Object.entries(data).map(([mime, value]) => [mime, Array.isArray(value) ? text(value) : value]));
+    const mimeType = manager.renderMime.preferredMimeType(bundle, 'any');
+    if (mimeType) {
+      const renderer = manager.renderMime.createRenderer(mimeType);
+      await renderer.renderModel(new MimeModel({ data: bundle, metadata: output.metadata, trusted: true }));
+      Widget.attach(renderer, host);
+    }
   }
 }
 
-/**
- * LaTeX in the markdown cells, as JupyterLab typesets it: MathJax 3, loaded only on pages with
- * math. Resolves once the cells are typeset. plotly.js takes any global MathJax for its own and
- * breaks on one that is still loading, so the widgets are drawn after this, and the global is
- * removed again (JupyterLab keeps MathJax out of the global scope too).
- */
-function typesetMath() {
-  const cells = [...document.querySelectorAll('.jp-MarkdownOutput')]
-    .filter((cell) => /\$|\\\(|\\\[/.test(cell.textContent));
-  if (!cells.length || !KIT_URL) {
-    return Promise.resolve();
-  }
-  const root = new URL('mathjax/', KIT_URL).href;
-  return new Promise((resolve) => {
-    const done = () => {
-      delete window.MathJax;
-      document.body.dataset.kitMath = 'done';
-      resolve();
-    };
-    window.MathJax = {
-      tex: {
-        inlineMath: [['$', '$'], ['\\(', '\\)']],
-        displayMath: [['$$', '$$'], ['\\[', '\\]']],
-        processEscapes: true,
-        processEnvironments: true,
-      },
-      chtml: { fontURL: `${root}output/chtml/fonts/woff-v2` },
-      options: { enableMenu: false },
-      startup: {
-        typeset: false,
-        ready() {
-          window.MathJax.startup.defaultReady();
-          window.MathJax.typesetPromise(cells).catch((error) => console.error(error)).then(done);
-        },
-      },
-    };
-    const script = document.createElement('script');
-    script.src = `${root}tex-chtml.js`;
-    script.async = true;
-    script.onerror = done;
-    document.head.appendChild(script);
-  });
+/** LaTeX in the markdown cells, as JupyterLab typesets it (MathJax 3, loaded only on pages with math). */
+async function typesetMarkdownCells() {
+  await typeset(MATHJAX, [...document.querySelectorAll('.jp-MarkdownOutput')]);
+  document.body.dataset.kitMath = 'done';
 }
 
 function showProblem(message) {
@@ -136,13 +101,13 @@ function shutdownOnLeave(baseUrl, kernel) {
 }
 
 async function main() {
-  const math = typesetMath();
+  const math = typesetMarkdownCells();
   const config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
   const serverSettings = ServerConnection.makeSettings({ baseUrl: config.baseUrl });
   const kernel = new KernelConnection({ model: { id: config.kernelId, name: 'python3' }, serverSettings });
   watchKernel(kernel);
   shutdownOnLeave(config.baseUrl, kernel);
-  const manager = new KitWidgetManager(kernel);
+  const manager = new KitWidgetManager(kernel, MATHJAX);
   try {
     await manager.restore();
   } catch (error) {
@@ -150,7 +115,6 @@ async function main() {
     showProblem('The app could not load its controls from the server. Reload the page.');
     return;
   }
-  await math;
   await Promise.all([...document.querySelectorAll(CELL_OUTPUT)].map(async (script) => {
     const host = document.createElement('div');
     host.className = 'jp-OutputArea-output';
@@ -162,6 +126,7 @@ async function main() {
       preformatted(host, `This part of the page could not be shown (${error.message}).`, true);
     }
   }));
+  await math;
   document.body.dataset.kitReady = 'true';
 }
 

@@ -1,21 +1,94 @@
-// A widget manager for one live kernel: the models the kernel holds are fetched with the widget
-// control protocol (one request for all states), new ones arrive as comm_open messages.
-// The classes come from the packages bundled into this page; nothing is loaded from elsewhere.
+// The widget manager of the kit's pages: ipywidgets' own HTMLManager (the one its static embedding
+// uses: the controls, the Output widget, rendermime for the outputs inside widgets) with what a live
+// kernel adds: comms through the page's kernel connection, the models the kernel already holds
+// fetched in one request, and outputs captured while the kernel runs a callback inside `with out:`.
+// Widget classes come from the packages bundled into this page, checked against the version the
+// kernel asks for; nothing is loaded from elsewhere.
 import * as base from '@jupyter-widgets/base';
-import { ManagerBase } from '@jupyter-widgets/base-manager';
 import * as controls from '@jupyter-widgets/controls';
+import { HTMLManager } from '@jupyter-widgets/html-manager';
+import { OUTPUT_WIDGET_VERSION } from '@jupyter-widgets/output';
 import anywidget from 'anywidget';
+import { coerce, satisfies, validRange } from 'semver';
 
-const MODULES = {
-  '@jupyter-widgets/base': base,
-  '@jupyter-widgets/controls': controls,
-  anywidget: anywidget(base),
+import { latexTypesetter, markdownParser } from './rendering';
+
+/* global __ANYWIDGET_VERSION__ */
+/** The widget modules this page provides, with the versions of their model/view protocol. */
+export const PROVIDED = {
+  '@jupyter-widgets/base': base.JUPYTER_WIDGETS_VERSION,
+  '@jupyter-widgets/controls': controls.JUPYTER_CONTROLS_VERSION,
+  '@jupyter-widgets/output': OUTPUT_WIDGET_VERSION,
+  anywidget: __ANYWIDGET_VERSION__,
 };
+const ANYWIDGET = anywidget(base);
 
-export class KitWidgetManager extends ManagerBase {
-  constructor(kernel) {
-    super();
+/**
+ * Whether the bundled `provided` version serves a model asking for `wanted`. A plain version
+ * ("2.0.0", what ipywidgets sends) means that major version, as npm's caret does and as
+ * ipywidgets' own managers read it; a range ("~0.11.*", anywidget's) is taken as it is.
+ */
+export function serves(provided, wanted) {
+  const range = validRange(wanted) && !/^\d+\.\d+\.\d+$/.test(wanted) ? wanted : `^${coerce(wanted) || wanted}`;
+  return Boolean(validRange(range)) && satisfies(provided, range);
+}
+
+/**
+ * Outputs printed or displayed while the kernel runs code under `with out:` in a callback arrive on
+ * the page's kernel connection as replies to the message that started the callback; the kernel
+ * names that message in the model's `msg_id`. As JupyterLab's widget manager does, catch them there
+ * and keep them in the model (and tell the kernel) instead of letting them fall on the floor.
+ */
+function liveOutputModel(OutputModel) {
+  return class LiveOutputModel extends OutputModel {
+    initialize(attributes, options) {
+      super.initialize(attributes, options);
+      this._hook = (msg) => {
+        this._capture(msg);
+        return false; // handled here: no other handler shows it
+      };
+      this.listenTo(this, 'change:msg_id', this._followMsgId);
+    }
+
+    _followMsgId() {
+      const kernel = this.widget_manager.kernel;
+      const previous = this.previous('msg_id');
+      const current = this.get('msg_id');
+      if (previous) {
+        kernel.removeMessageHook(previous, this._hook);
+      }
+      if (current) {
+        kernel.registerMessageHook(current, this._hook);
+      }
+    }
+
+    _capture(msg) {
+      const type = msg.header.msg_type;
+      if (['execute_result', 'display_data', 'stream', 'error'].includes(type)) {
+        this.outputs.add({ ...msg.content, output_type: type });
+      } else if (type === 'clear_output') {
+        this.clear_output(msg.content.wait);
+      } else {
+        return;
+      }
+      this.set('outputs', this.outputs.toJSON(), { newMessage: true });
+      this.save_changes();
+    }
+  };
+}
+
+export class KitWidgetManager extends HTMLManager {
+  constructor(kernel, mathjaxRoot) {
+    super({ loader: (moduleName) => this._load(moduleName) });
     this.kernel = kernel;
+    // Markdown (and LaTeX in it, in HTML and in text/latex) inside Output widgets, typeset with the
+    // page's MathJax; the controls (HTMLMath, descriptions) look for the typesetter on `_rendermime`.
+    this.renderMime = this.renderMime.clone({
+      markdownParser,
+      latexTypesetter: latexTypesetter(mathjaxRoot),
+    });
+    this._rendermime = this.renderMime;
+    this._outputModel = null;
     kernel.registerCommTarget(this.comm_target_name, (comm, msg) =>
       this.handle_comm_open(new base.shims.services.Comm(comm), msg));
   }
@@ -25,10 +98,28 @@ export class KitWidgetManager extends ManagerBase {
     return this._loadFromKernel();
   }
 
+  /** Modules beyond ipywidgets' own, for HTMLManager's loader hook. */
+  _load(moduleName) {
+    if (moduleName === 'anywidget') {
+      return ANYWIDGET;
+    }
+    throw new Error(`${moduleName} is not one of the widget modules this page has`);
+  }
+
   async loadClass(className, moduleName, moduleVersion) {
-    const cls = MODULES[moduleName]?.[className];
-    if (!cls) {
-      throw new Error(`${moduleName}@${moduleVersion} ${className} is not one of the widgets this page knows`);
+    const provided = PROVIDED[moduleName];
+    if (!provided) {
+      throw new Error(`${moduleName}@${moduleVersion} (${className}) is not a widget module this page has; `
+        + `it has ${Object.entries(PROVIDED).map(([name, v]) => `${name}@${v}`).join(', ')}`);
+    }
+    if (!serves(provided, moduleVersion)) {
+      throw new Error(`${moduleName}@${moduleVersion} (${className}) is not supported: this page has `
+        + `${moduleName}@${provided}`);
+    }
+    const cls = await super.loadClass(className, moduleName, moduleVersion);
+    if (moduleName === '@jupyter-widgets/output' && className === 'OutputModel') {
+      this._outputModel ??= liveOutputModel(cls);
+      return this._outputModel;
     }
     return cls;
   }
