@@ -16,15 +16,25 @@ Conventions (stated once, used everywhere):
 * Consistency distillation, one-shot and trajectory-segmented (Ren et al. 2024, "Hyper-SD",
   arXiv:2404.13686), with a least-squares random-feature student: see the last section.
 
-Pure numpy (plus scipy's k-d tree for the reflow nearest neighbours); no UI imports.
+Pure numpy (plus scipy's k-d tree for the reflow nearest neighbours); no UI imports. The data and
+the VP schedule are in ``diffusion_forward.py``, the distances and probability paths (flow matching,
+reflow) in ``diffusion_paths.py``; both are re-imported here with the rest of the lesson's names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+
+from .diffusion_forward import (  # noqa: F401 (re-exported: the lesson's names are all here)
+    EPS, BETA0, BETA1, SCHEDULES, PRESETS, NOISE_BANK, GaussianMixture, make_preset, noise_bank,
+    vp_log_alpha, vp_alpha, vp_sigma, vp_lambda, vp_t_of_lambda, time_steps,
+)
+from .diffusion_paths import (  # noqa: F401 (re-exported: the lesson's names are all here)
+    _directions, sliced_wasserstein2, _quantiles, SlicedW2Target, cond_ot_velocity, vp_velocity,
+    integrate_ode, straightness, kinetic_energy, ReflowVelocity, cond_ot_times, path_comparison,
+)
 
 LESSON = {
     "slug": "diffusion",
@@ -41,166 +51,10 @@ LESSON = {
     ],
 }
 
-EPS = 1e-3            # smallest VP time (Song et al. 2021 sample down to 1e-3)
-BETA0, BETA1 = 0.1, 20.0
 SOLVERS = ("DDPM", "DDIM", "DPM-Solver++(2M)")
-SCHEDULES = ("logSNR", "time-uniform", "time-quadratic")
-PRESETS = ("moons", "ring", "grid")
-NOISE_BANK = 5000     # every particle count uses the first n rows of one fixed noise draw
 ERROR_PARTICLES = 500  # particles used for error-vs-NFE curves (the first 500 of the bank)
 ERROR_NFES = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100)
 REFERENCE_STEPS = 1000
-
-
-# --------------------------------------------------------------------------------------------
-# Data: a Gaussian mixture with a closed-form denoiser
-# --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class GaussianMixture:
-    """Isotropic Gaussian mixture sum_k w_k N(mu_k, s_k^2 I) in d dimensions (s_k may be 0: points).
-
-    ``single_precision_exp`` evaluates the responsibilities' exponentials in float32 (relative error
-    ~1e-7, about 2x faster); the interactive view uses it, the tests and reference solves do not.
-    """
-
-    weights: np.ndarray   # (K,), sums to 1
-    means: np.ndarray     # (K, d)
-    stds: np.ndarray      # (K,)
-    single_precision_exp: bool = False
-
-    @classmethod
-    def make(cls, means, stds, weights=None, single_precision_exp=False) -> "GaussianMixture":
-        means = np.atleast_2d(np.asarray(means, float))
-        k = len(means)
-        stds = np.broadcast_to(np.asarray(stds, float), (k,)).copy()
-        w = np.full(k, 1.0 / k) if weights is None else np.asarray(weights, float) / np.sum(weights)
-        return cls(w, means, stds, single_precision_exp)
-
-    @property
-    def dim(self) -> int:
-        return self.means.shape[1]
-
-    def sample(self, n: int, seed: int = 0) -> np.ndarray:
-        """n exact draws (seeded)."""
-        rng = np.random.default_rng(seed)
-        comp = rng.choice(len(self.weights), size=n, p=self.weights)
-        return self.means[comp] + self.stds[comp, None] * rng.standard_normal((n, self.dim))
-
-    def _responsibilities(self, x, alpha, sigma):
-        """Posterior p(k | x_t), shape (K, n), and the per-component variances of x_t (shape (K,))."""
-        var = alpha ** 2 * self.stds ** 2 + sigma ** 2
-        # log N(x; alpha mu_k, var_k I) up to a constant, with |x - alpha mu_k|^2 expanded so the work
-        # is one (K, d) x (d, n) product; the (K, n) layout makes reductions over k contiguous.
-        logits = ((alpha / var)[:, None] * self.means) @ x.T
-        logits += (np.log(self.weights) - 0.5 * self.dim * np.log(var)
-                   - 0.5 * alpha ** 2 * (self.means ** 2).sum(1) / var)[:, None]
-        if np.ptp(var) > 0:  # unequal variances: the |x|^2 / var_k term no longer cancels
-            logits -= (0.5 / var)[:, None] * (x * x).sum(1)
-        logits -= logits.max(axis=0)
-        if self.single_precision_exp and len(var) > 1:
-            r = np.exp(logits.astype(np.float32))
-            r /= r.sum(axis=0)
-            return r.astype(float), var
-        r = np.exp(logits, out=logits)
-        r /= r.sum(axis=0)
-        return r, var
-
-    def denoise(self, x: np.ndarray, alpha: float, sigma: float) -> np.ndarray:
-        """Exact E[x0 | x_t = x] for x_t = alpha x0 + sigma eps (Gaussian conditioning per component).
-
-        Component k gives E[x0 | x_t, k] = mu_k + (alpha s_k^2 / (alpha^2 s_k^2 + sigma^2)) (x - alpha mu_k);
-        the mixture weights these by the posterior responsibilities p(k | x_t).
-        """
-        x = np.asarray(x, float)
-        r, var = self._responsibilities(x, alpha, sigma)
-        gain = alpha * self.stds ** 2 / var                                  # (K,)
-        # sum_k r_k [mu_k (1 - alpha gain_k) + gain_k x]
-        return r.T @ (self.means * (1.0 - alpha * gain)[:, None]) + (gain @ r)[:, None] * x
-
-    def log_density(self, x: np.ndarray, alpha: float = 1.0, sigma: float = 0.0) -> np.ndarray:
-        """log p_t(x) of the noised mixture (alpha=1, sigma=0 gives the data density; needs s_k > 0)."""
-        var = alpha ** 2 * self.stds ** 2 + sigma ** 2
-        d2 = ((x[:, None, :] - alpha * self.means[None]) ** 2).sum(-1)
-        terms = np.log(self.weights) - 0.5 * self.dim * np.log(2 * np.pi * var) - 0.5 * d2 / var
-        top = terms.max(axis=1, keepdims=True)
-        return (top + np.log(np.exp(terms - top).sum(axis=1, keepdims=True)))[:, 0]
-
-
-def make_preset(name: str) -> GaussianMixture:
-    """The lesson's datasets: 'moons' (two arcs of small Gaussians), 'ring' (8 modes), 'grid' (3x3)."""
-    if name == "moons":
-        a = np.linspace(0.0, np.pi, 8)
-        upper = np.c_[np.cos(a), np.sin(a)] - [0.5, 0.25]
-        lower = np.c_[1.0 - np.cos(a), 0.5 - np.sin(a)] - [0.5, 0.25]
-        return GaussianMixture.make(np.vstack([upper, lower]) * 1.4, 0.09)
-    if name == "ring":
-        a = 2 * np.pi * np.arange(8) / 8
-        return GaussianMixture.make(1.6 * np.c_[np.cos(a), np.sin(a)], 0.12)
-    if name == "grid":
-        g = np.array([-1.5, 0.0, 1.5])
-        return GaussianMixture.make(np.array([[u, v] for u in g for v in g]), 0.15)
-    raise ValueError(f"unknown preset {name!r}; choose one of {PRESETS}")
-
-
-def noise_bank(n: int, seed: int = 0, dim: int = 2) -> np.ndarray:
-    """The first n rows of one fixed standard-normal draw, so every solver starts from the same noise."""
-    if n > NOISE_BANK:
-        raise ValueError(f"at most {NOISE_BANK} particles")
-    return np.random.default_rng(seed).standard_normal((NOISE_BANK, dim))[:n]
-
-
-# --------------------------------------------------------------------------------------------
-# VP noise schedule (linear beta)
-# --------------------------------------------------------------------------------------------
-
-def vp_log_alpha(t):
-    """log alpha_t = -(b1 - b0) t^2 / 4 - b0 t / 2 (Song et al. 2021, VP SDE with linear beta)."""
-    t = np.asarray(t, float)
-    return -0.25 * t ** 2 * (BETA1 - BETA0) - 0.5 * t * BETA0
-
-
-def vp_alpha(t):
-    """Signal scale alpha_t."""
-    return np.exp(vp_log_alpha(t))
-
-
-def vp_sigma(t):
-    """Noise scale sigma_t = sqrt(1 - alpha_t^2) (variance preserving)."""
-    return np.sqrt(-np.expm1(2.0 * vp_log_alpha(t)))
-
-
-def vp_lambda(t):
-    """Half log-SNR lambda_t = log(alpha_t / sigma_t); decreasing in t."""
-    la = vp_log_alpha(t)
-    return la - 0.5 * np.log(-np.expm1(2.0 * la))
-
-
-def vp_t_of_lambda(lam):
-    """Inverse of ``vp_lambda`` in closed form (Lu et al. 2022, DPM-Solver, arXiv:2206.00927, App. D).
-
-    log alpha = -log(1 + e^{-2 lambda}) / 2, then solve the quadratic (b1-b0) t^2/4 + b0 t/2 + log alpha = 0.
-    """
-    lam = np.asarray(lam, float)
-    tmp = 2.0 * (BETA1 - BETA0) * np.logaddexp(-2.0 * lam, 0.0)   # = -4 (b1-b0) log alpha
-    return tmp / (np.sqrt(BETA0 ** 2 + tmp) + BETA0) / (BETA1 - BETA0)
-
-
-def time_steps(n_steps: int, schedule: str = "logSNR", t_start: float = 1.0, t_end: float = EPS):
-    """n_steps + 1 decreasing times from t_start to t_end.
-
-    'logSNR': uniform in lambda (DPM-Solver's recommended choice); 'time-uniform': uniform in t (DDIM);
-    'time-quadratic': uniform in sqrt(t) (DDIM's quadratic schedule, dense near the data).
-    """
-    if n_steps < 1:
-        raise ValueError("need at least one step")
-    if schedule == "logSNR":
-        return vp_t_of_lambda(np.linspace(vp_lambda(t_start), vp_lambda(t_end), n_steps + 1))
-    if schedule == "time-uniform":
-        return np.linspace(t_start, t_end, n_steps + 1)
-    if schedule == "time-quadratic":
-        return np.linspace(np.sqrt(t_start), np.sqrt(t_end), n_steps + 1) ** 2
-    raise ValueError(f"unknown schedule {schedule!r}; choose one of {SCHEDULES}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,190 +195,6 @@ def error_curve(mixture, solver, schedule="logSNR", nfes=ERROR_NFES, n=ERROR_PAR
     x_T = noise_bank(n)
     ref = reference_solution(mixture, x_T)
     return np.array([mean_error(sample(mixture, solver, k, schedule, x_T), ref) for k in nfes])
-
-
-# --------------------------------------------------------------------------------------------
-# Distances between distributions
-# --------------------------------------------------------------------------------------------
-
-def _directions(n_proj: int, dim: int = 2, seed: int = 0) -> np.ndarray:
-    if dim == 2:  # evenly spread angles in 2-D: lower variance than random directions
-        a = np.pi * (np.arange(n_proj) + 0.5) / n_proj
-        return np.c_[np.cos(a), np.sin(a)]
-    v = np.random.default_rng(seed).standard_normal((n_proj, dim))
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-
-def sliced_wasserstein2(x, y, n_proj: int = 64) -> float:
-    """Sliced Wasserstein-2 distance: sqrt of the mean over directions of 1-D W2^2 (quantile matching).
-
-    Samples of different sizes are compared through their quantile functions on a common grid.
-    """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    dirs = _directions(n_proj, x.shape[1])
-    px, py = np.sort(x @ dirs.T, axis=0), np.sort(y @ dirs.T, axis=0)
-    if len(px) != len(py):
-        m = max(len(px), len(py))
-        q = (np.arange(m) + 0.5) / m
-        px = _quantiles(px, q)
-        py = _quantiles(py, q)
-    return float(np.sqrt(np.mean((px - py) ** 2)))
-
-
-def _quantiles(sorted_cols, q):
-    n = len(sorted_cols)
-    grid = (np.arange(n) + 0.5) / n
-    return np.stack([np.interp(q, grid, c) for c in sorted_cols.T], axis=1)
-
-
-class SlicedW2Target:
-    """Sliced-W2 distance to one fixed target sample, with the target's quantiles computed once.
-
-    ``fit(target, n)`` sorts the target's projections and reads them at the n levels (i + 0.5)/n;
-    ``distance(x)`` for a sample of size n then costs one projection and one sort.
-    """
-
-    def __init__(self, n_proj: int = 32):
-        self.n_proj = n_proj
-
-    def fit(self, target, n: int):
-        target = np.asarray(target, float)
-        self.directions_ = _directions(self.n_proj, target.shape[1])
-        self.quantiles_ = _quantiles(np.sort(target @ self.directions_.T, axis=0),
-                                     (np.arange(n) + 0.5) / n)
-        return self
-
-    def distance(self, x) -> float:
-        px = np.sort(np.asarray(x, float) @ self.directions_.T, axis=0)
-        if len(px) != len(self.quantiles_):
-            raise ValueError(f"fitted for samples of size {len(self.quantiles_)}, got {len(px)}")
-        return float(np.sqrt(np.mean((px - self.quantiles_) ** 2)))
-
-
-# --------------------------------------------------------------------------------------------
-# Probability paths: VP vs conditional OT, and one reflow step
-# --------------------------------------------------------------------------------------------
-
-def cond_ot_velocity(mixture, x, t):
-    """Exact marginal velocity of the cond-OT path x_t = t x1 + (1-t) eps (Lipman et al. 2023, Eq. (20)).
-
-    v(x, t) = E[x1 - eps | x_t = x] = (x1_hat - x) / (1 - t), x1_hat = E[x1 | x_t] (closed form here).
-    """
-    x1 = mixture.denoise(x, t, 1.0 - t)
-    return (x1 - x) / (1.0 - t)
-
-
-def vp_velocity(mixture, x, t):
-    """Probability-flow ODE velocity dx/dt for VP: alpha'_t x0_hat + sigma'_t eps_hat (Song et al. 2021)."""
-    a, s = float(vp_alpha(t)), float(vp_sigma(t))
-    da = a * (-0.5 * t * (BETA1 - BETA0) - 0.5 * BETA0)
-    ds = -a * da / s
-    x0 = mixture.denoise(x, a, s)
-    return da * x0 + ds * (x - a * x0) / s
-
-
-def integrate_ode(velocity, x0, ts, method="heun"):
-    """Integrate dx/dt = velocity(x, t) over the times ``ts`` with Euler or Heun; return the whole path."""
-    x = np.array(x0, float)
-    path = [x]
-    for i in range(len(ts) - 1):
-        t, h = ts[i], ts[i + 1] - ts[i]
-        v = velocity(x, t)
-        if method == "heun":
-            x_pred = x + h * v
-            x = x + 0.5 * h * (v + velocity(x_pred, ts[i + 1]))
-        else:
-            x = x + h * v
-        path.append(x)
-    return np.stack(path)
-
-
-def straightness(path, ts) -> float:
-    """Straightness S = int E|(x_end - x_start)/T - dx/dt|^2 dt (Liu et al. 2022, arXiv:2209.03003, Sec. 2.2).
-
-    Zero exactly when every particle moves on a straight line at constant speed, which is when one
-    Euler step is exact. (Liu et al. normalise time to [0, 1]; here T = |t_end - t_start|.)
-    """
-    dt = np.abs(np.diff(ts))[:, None, None]
-    total = dt.sum()
-    v = np.diff(path, axis=0) / dt
-    chord = (path[-1] - path[0]) / total
-    return float(np.mean((((v - chord) ** 2).sum(axis=2) * dt[:, :, 0]).sum(axis=0)))
-
-
-def kinetic_energy(path, ts) -> float:
-    """Mean over particles of the integral of |dx/dt|^2 dt along a discretised path (finite differences)."""
-    dt = np.abs(np.diff(ts))
-    v2 = (np.diff(path, axis=0) ** 2).sum(axis=2) / dt[:, None] ** 2
-    return float(np.mean((v2 * dt[:, None]).sum(axis=0)))
-
-
-class ReflowVelocity:
-    """Velocity of one reflow step (Liu et al. 2022, "Flow Straight and Fast", arXiv:2209.03003), k-NN.
-
-    Given coupled pairs (eps_i, x1_i) from a first flow, the rectified field is
-    v(x, t) = E[x1 - eps | t x1 + (1 - t) eps = x]. We cannot train a network, so at each query time t
-    we average the displacements x1_i - eps_i of the k pairs whose interpolants are nearest to x.
-    """
-
-    def __init__(self, n_neighbors: int = 10):
-        self.n_neighbors = n_neighbors
-
-    def fit(self, noise, endpoints):
-        """Store the coupled pairs (noise -> ODE endpoint) of the first flow."""
-        self.noise_ = np.asarray(noise, float)
-        self.endpoints_ = np.asarray(endpoints, float)
-        self.displacement_ = self.endpoints_ - self.noise_
-        return self
-
-    def __call__(self, x, t):
-        """k-NN estimate of E[x1 - eps | x_t = x] at time t (a k-d tree over the pairs' interpolants)."""
-        from scipy.spatial import cKDTree
-
-        anchors = t * self.endpoints_ + (1.0 - t) * self.noise_
-        _, idx = cKDTree(anchors).query(np.asarray(x, float), k=self.n_neighbors)
-        return self.displacement_[idx].mean(axis=1)
-
-
-def cond_ot_times(n_steps: int, t_end: float = 1.0 - EPS) -> np.ndarray:
-    """Uniform times from noise (0) to data for the cond-OT path; stops at 1 - EPS where 1/(1-t) is finite."""
-    return np.linspace(0.0, t_end, n_steps + 1)
-
-
-def path_comparison(mixture, n_train=1500, n_test=1000, n_show=24, fine_steps=100, k=10):
-    """VP vs cond-OT vs reflowed cond-OT from the same noise: trajectories, straightness, kinetic energy.
-
-    Also one-Euler-step samples before and after reflow, scored by sliced-W2 against exact data.
-    """
-    train = np.random.default_rng(11).standard_normal((n_train, mixture.dim))
-    test = noise_bank(n_test)
-    data = mixture.sample(20_000, seed=7)
-
-    ts_ot = cond_ot_times(fine_steps)
-    ts_vp = time_steps(fine_steps, "time-uniform")
-    ot = integrate_ode(lambda x, t: cond_ot_velocity(mixture, x, t), test, ts_ot)
-    vp = integrate_ode(lambda x, t: vp_velocity(mixture, x, t), test, ts_vp)
-    train_end = integrate_ode(lambda x, t: cond_ot_velocity(mixture, x, t), train, ts_ot)[-1]
-    reflow = ReflowVelocity(k).fit(train, train_end)
-    ts_rf = cond_ot_times(20)
-    rf = integrate_ode(reflow, test[:n_show], ts_rf, method="euler")
-    rf_full_end = integrate_ode(reflow, test, ts_rf, method="euler")[-1]
-
-    one_step_before = test + cond_ot_velocity(mixture, test, 0.0)
-    one_step_after = test + reflow(test, 0.0)
-    result = {
-        "trajectories": {"VP": vp[:, :n_show], "cond-OT": ot[:, :n_show], "reflow": rf},
-        "straightness": {"VP": straightness(vp, ts_vp), "cond-OT": straightness(ot, ts_ot),
-                         "reflow": straightness(rf, ts_rf)},
-        "kinetic_energy": {"VP": kinetic_energy(vp, ts_vp), "cond-OT": kinetic_energy(ot, ts_ot),
-                           "reflow": kinetic_energy(rf, ts_rf)},
-        "one_step": {"before": one_step_before, "after": one_step_after},
-        "one_step_sw2": {"before": sliced_wasserstein2(one_step_before, data),
-                         "after": sliced_wasserstein2(one_step_after, data),
-                         "ode": sliced_wasserstein2(ot[-1], data),
-                         "reflow_20_steps": sliced_wasserstein2(rf_full_end, data)},
-    }
-    return result
 
 
 # --------------------------------------------------------------------------------------------
