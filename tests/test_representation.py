@@ -126,6 +126,9 @@ def test_neighbours_equal_brute_force_cosine_for_every_representation(reps):
         ind, sims = rep.kneighbors(5)
         for i in range(len(X)):
             assert sims[i] == pytest.approx(np.sort(S[i])[::-1][:5], abs=1e-5), name
+            one = rep.neighbors(i, 5)  # one paper's neighbours without scikit-learn: the same
+            assert [n.index for n in one] == list(ind[i]), name
+            assert [n.score for n in one] == pytest.approx(sims[i], abs=1e-5), name
             assert set(ind[i]) == set(np.argsort(-S[i], kind="stable")[:5]) or \
                 np.sort(S[i])[::-1][4] == pytest.approx(np.sort(S[i])[::-1][5], abs=1e-6), name
 
