@@ -5,7 +5,7 @@ message when something breaks."""
 import nbformat
 import pytest
 from conftest import (ARTIFACTS, BROKEN_CELL, PageWatch, assert_clean, assert_error_line_without_traceback,
-                      open_page)
+                      open_page, screenshot)
 
 from widgets.serve import VoilaServer
 
@@ -31,6 +31,20 @@ def lite_server(tmp_path_factory, chromium_path):
               "import ipywidgets as W\nb = W.Button(description='Press')\n"
               "b.on_click(lambda _: setattr(b, 'description', f'Pressed in the kernel {6 * 7}'))\nb")
     _notebook(root / "broken.ipynb", BROKEN_CELL)
+    _notebook(root / "inside_widgets.ipynb",
+              "import ipywidgets as W\nfrom IPython.display import HTML, Markdown, display\n"
+              "out = W.Output()\nwith out:\n    print('printed inside an Output widget')\n"
+              "    display(Markdown(r'## A heading with **bold** and $\\int_0^1 x\\,dx = \\frac{1}{2}$'))\n"
+              "    display(HTML('<i class=\"html-in-output\">HTML in an Output</i>'))\nout",
+              'W.HTMLMath(r"area $\\pi r^2$")',
+              "import plotly.graph_objects as go\ngo.FigureWidget(go.Scatter(x=[1, 2, 3], y=[1, 4, 9]))",
+              "log = W.Output()\nb = W.Button(description='Print')\n"
+              "def on_click(_):\n    with log:\n        print(f'printed by the kernel after a click: {6 * 7}')\n"
+              "b.on_click(on_click)\nW.VBox([b, log])")
+    _notebook(root / "versions.ipynb",
+              "import ipywidgets as W\nW.Button(description='From the future', _model_module_version='9.0.0',"
+              " _view_module_version='9.0.0')",
+              "W.Label('a label this page has')")
     server = VoilaServer(root=root, log_path=ARTIFACTS / "voila-lite.log",
                          extra=["--VoilaConfiguration.preheat_kernel=False"])
     yield server
@@ -88,4 +102,47 @@ def test_a_kernel_that_dies_leaves_a_one_line_message(browser, lite_server):
     banner.wait_for(timeout=30_000)
     assert "Reload the page" in banner.inner_text()
     assert banner.get_attribute("role") == "alert"
+    page.context.close()
+
+
+def test_outputs_markdown_latex_and_a_figure_inside_widgets(browser, lite_server):
+    """HTMLManager's Output widget and rendermime: printed text, markdown and HTML inside an Output,
+    LaTeX typeset there and in HTMLMath by MathJax, a plotly figure on the same page, and text that
+    the kernel prints into an Output while it runs a click's callback."""
+    watch = PageWatch()
+    page = open_page(browser, lite_server.url, "inside_widgets.ipynb", watch=watch, selector=".widget-output")
+    output = page.locator(".widget-output").first
+    assert "printed inside an Output widget" in output.inner_text()
+    heading = output.locator("h2")
+    assert heading.inner_text().startswith("A heading with bold")
+    assert heading.locator("strong").inner_text() == "bold"
+    assert output.locator("i.html-in-output").inner_text() == "HTML in an Output"
+    output.locator("mjx-container").first.wait_for(timeout=30_000)  # the markdown's $...$, typeset
+    math = page.locator(".widget-htmlmath")
+    math.locator("mjx-container").wait_for(timeout=30_000)
+    assert math.inner_text().startswith("area")
+    body = page.locator("body").inner_text()
+    assert "**" not in body and "$\\pi r^2$" not in body and "\\frac" not in body
+    page.wait_for_function("() => { const p = document.querySelector('.js-plotly-plot');"
+                           " return !!(p && p.data && p.data.length && p.querySelector('.scatterlayer .trace')); }",
+                           timeout=90_000)
+    page.get_by_role("button", name="Print").click()
+    page.get_by_text("printed by the kernel after a click: 42").wait_for(timeout=20_000)
+    screenshot(page, "frontend-inside-widgets")
+    assert page.locator(".kit-problem").count() == 0
+    assert_clean(page, watch)
+    page.context.close()
+
+
+def test_a_widget_from_an_unknown_module_version_is_named_and_the_rest_still_draws(browser, lite_server):
+    """Class loading checks the module version the kernel asks for against the bundled one."""
+    watch = PageWatch()
+    page = open_page(browser, lite_server.url, "versions.ipynb", watch=watch, selector=".widget-label")
+    assert page.locator(".widget-label").inner_text() == "a label this page has"
+    assert page.get_by_role("button", name="From the future").count() == 0
+    broken = page.locator(".jupyter-widgets-error-widget")
+    broken.click()  # ipywidgets' error widget shows the message on a click
+    assert "@jupyter-widgets/controls@9.0.0" in broken.inner_text()
+    assert "this page has @jupyter-widgets/controls@2.0.0" in broken.inner_text()
+    assert_clean(page, watch)
     page.context.close()
