@@ -61,16 +61,19 @@ def quality_child(cache_dir: str) -> dict:
     from widgets.representation import LsaRepresentation, fit_cached
 
     df = load()
-    out: dict = {"maps": {}}
+    out: dict = {"maps": {}, "load": os.getloadavg()[0]}
     for method in ("svd", "tsne"):
         reps = {n: fit_cached(df, n, cache_dir=cache_dir, map_method=method) for n in NAMES}
         table = compare(reps, df.topics, K)
-        se = {}
-        for n in NAMES:
-            topics = [set(t) for t in df.topics]
-            per = [np.mean([bool(topics[i] & topics[j]) for j in row]) for i, row in enumerate(table["neighbours"][n])]
-            se[n] = float(np.std(per, ddof=1) / np.sqrt(len(per)))
+        topics = [set(t) for t in df.topics]
+        per = {n: np.array([np.mean([bool(topics[i] & topics[j]) for j in row])
+                            for i, row in enumerate(table["neighbours"][n])]) for n in NAMES}
+        se = {n: float(np.std(v, ddof=1) / np.sqrt(len(v))) for n, v in per.items()}
         out["maps"][method] = {"rows": table["rows"], "se": se}
+        # paired over papers: difference of precision@5, with its standard error
+        out["paired"] = {f"{a}|{b}": (float((per[a] - per[b]).mean()),
+                                      float((per[a] - per[b]).std(ddof=1) / np.sqrt(len(per[a]))))
+                         for a, b in (("tfidf", "lsa"), ("tfidf", "embedding"), ("lsa", "embedding"))}
         out.update(chance=table["chance"], agreement=table["agreement"], jaccard=table["jaccard"])
     # LSA dimensions: how precision moves with the number kept (the default is 20 for 64 papers)
     tm = fit_cached(df, "tfidf", cache_dir=cache_dir).model_
@@ -164,6 +167,8 @@ LABEL = {"tfidf": "TF-IDF", "lsa": "LSA", "embedding": "Embeddings (WordLlama)"}
 
 def report(q: dict, fresh: dict, scale: list[dict], command: str) -> str:
     L = ["```", command, "```", "",
+         f"Machine: 2 cores, shared; 1-minute load average at the start {q['load']:.1f} (wall times "
+         "include waiting for a core; CPU seconds do not).", "",
          f"Quality on the 64 papers (k = {K}); precision = mean over papers of the share of the 5 "
          "nearest neighbours (cosine) sharing at least one curated `topics` label of "
          f"data/papers.jsonl (± standard error over papers); random neighbours would score "
@@ -178,7 +183,10 @@ def report(q: dict, fresh: dict, scale: list[dict], command: str) -> str:
         L.append(f"| {LABEL[n]} | {svd['rows'][n]['precision']:.3f} ± {svd['se'][n]:.3f} | "
                  f"{svd['rows'][n]['map_precision']:.3f} / {tsne['rows'][n]['map_precision']:.3f} | "
                  f"{svd['rows'][n]['trustworthiness']:.3f} / {tsne['rows'][n]['trustworthiness']:.3f} |")
-    L += ["", "Agreement of the 5-neighbour sets (mean share in common; Jaccard in brackets):", "",
+    L += ["", "Differences of precision@5, paired over the 64 papers (mean ± standard error): " + "; ".join(
+        f"{LABEL[p.split('|')[0]]} − {LABEL[p.split('|')[1]]} {d:+.3f} ± {e:.3f}" for p, (d, e) in q["paired"].items()),
+        "", "Agreement of the 5-neighbour sets: per paper, the share of its 5 neighbours under one "
+        "representation that the other also lists, averaged over papers; and the mean Jaccard index:", "",
           "| pair | agreement | Jaccard |", "|---|---:|---:|"]
     for pair, v in q["agreement"].items():
         a, b = pair.split("|")
@@ -192,12 +200,12 @@ def report(q: dict, fresh: dict, scale: list[dict], command: str) -> str:
     L += ["", "First fit in a fresh process (imports, model load and fit; as a new Voila kernel would "
           "pay it), then a cached reload in another fresh process; `fit` = the `fit_cached` call "
           "alone; first queries = a search and one paper's neighbours:", "",
-          "| representation | first fit: total s (CPU s) | of which fit_cached s | reload: total s | of which fit_cached s | first queries ms | peak RSS MB |",
+          "| representation | first fit: total s (CPU s) | of which fit_cached s (CPU s) | reload: total s (CPU s) | of which fit_cached s | first queries after reload ms | peak RSS MB |",
           "|---|---:|---:|---:|---:|---:|---:|"]
     for n in NAMES:
         a, b = fresh[n]
-        L.append(f"| {LABEL[n]} | {a['total_s']:.2f} ({a['total_cpu_s']:.2f}) | {a['fit_s']:.2f} | "
-                 f"{b['total_s']:.2f} | {b['fit_s']:.3f} | {b['first_queries_ms']:.0f} | {a['peak_mb']:.0f} |")
+        L.append(f"| {LABEL[n]} | {a['total_s']:.2f} ({a['total_cpu_s']:.2f}) | {a['fit_s']:.2f} ({a['fit_cpu_s']:.2f}) | "
+                 f"{b['total_s']:.2f} ({b['total_cpu_s']:.2f}) | {b['fit_s']:.3f} | {b['first_queries_ms']:.0f} | {a['peak_mb']:.0f} |")
     if scale:
         L += ["", "Scale: embeddings of bench_explorer.py's synthetic abstracts (title + abstract, "
               "4-8 real sentences each), `fit_cached(df, \"embedding\")` = embed + unit rows + PCA map + "
