@@ -12,7 +12,9 @@ import pytest
 
 from widgets import ROOT
 from widgets.corpus import load
-from widgets.quality import agreement, chance_precision, compare, jaccard, map_neighbours, precision_at_k
+from widgets.quality import (
+    agreement, chance_precision, compare, jaccard, map_neighbours, precision_at_k, side_by_side,
+)
 from widgets.representation import (
     REPRESENTATIONS, EmbeddingRepresentation, LsaRepresentation, Representation, RepresentationUnavailable,
     TfidfRepresentation, default_lsa_components, fit_cached, load_embedding_model,
@@ -49,6 +51,7 @@ def _fixed(X):
     import pandas as pd
 
     X = np.asarray(X, dtype=np.float64)
+    X = X / np.linalg.norm(X, axis=1, keepdims=True)  # representations keep unit rows
     return Fixed(X).fit(pd.DataFrame({"title": [f"t{i}" for i in range(len(X))],
                                       "abstract": [""] * len(X)}))
 
@@ -100,6 +103,19 @@ def test_a_paper_is_never_its_own_neighbour_even_among_duplicates():
         assert i not in row
     assert sims[:3] == pytest.approx(np.ones((3, 2)))
     assert _fixed(X).kneighbors(10)[0].shape == (4, 3)  # k capped at n - 1
+
+
+def test_side_by_side_lists_who_shares_which_neighbour():
+    deg = np.array([0, 10, 35, 100, 205, 350])
+    circle = _fixed(np.c_[np.cos(np.radians(deg)), np.sin(np.radians(deg))])
+    line = _fixed(np.c_[np.ones(6), np.array([0.0, 5.0, 0.1, 0.2, 9.0, 4.0])])  # angle grows with y
+    view = side_by_side({"circle": circle, "line": line}, 0, k=2)
+    # circle: nearest to 0 deg are 350 (10 away) and 10; line: y=0 -> 0.1, 0.2 nearest
+    assert [n.index for n in view["neighbours"]["circle"]] == [1, 5]
+    assert [n.index for n in view["neighbours"]["line"]] == [2, 3]
+    assert view["shared"] == [] and view["listed_by"] == {1: ["circle"], 5: ["circle"], 2: ["line"], 3: ["line"]}
+    both = side_by_side({"a": circle, "b": circle}, 3, k=2)
+    assert both["shared"] == [2, 1] and both["listed_by"][2] == ["a", "b"]
 
 
 def test_map_neighbours_brute_force():

@@ -22,7 +22,7 @@ import numpy as np
 from .analysis import map_trustworthiness
 
 __all__ = ["precision_at_k", "chance_precision", "agreement", "jaccard", "map_neighbours",
-           "compare", "QUALITY_HELP"]
+           "compare", "side_by_side", "QUALITY_HELP"]
 
 QUALITY_HELP = {
     "precision": "Of each paper's 5 most similar papers, the share that have a curated topic in "
@@ -105,3 +105,19 @@ def compare(reps: dict, labels: Sequence, k: int = 5) -> dict:
         "jaccard": {f"{a}|{b}": float(jaccard(neighbours[a], neighbours[b]).mean()) for a, b in pairs},
         "neighbours": neighbours,
     }
+
+
+def side_by_side(reps: dict, i: int, k: int = 5) -> dict:
+    """Paper ``i``'s ``k`` neighbours under each representation, and which of them they share.
+
+    Returns ``{"neighbours": {name: [Neighbor, ...]}, "listed_by": {index: [names]}, "shared":
+    [indices listed by every representation]}`` (``listed_by`` in order of first appearance; for
+    the explorer's side-by-side panel).
+    """
+    neighbours = {name: rep.neighbors(i, k) for name, rep in reps.items()}
+    listed_by: dict[int, list[str]] = {}
+    for name, items in neighbours.items():
+        for nb in items:
+            listed_by.setdefault(int(nb.index), []).append(name)
+    shared = [j for j, names in listed_by.items() if len(names) == len(reps)]
+    return {"neighbours": neighbours, "listed_by": listed_by, "shared": shared}
