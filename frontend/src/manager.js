@@ -48,6 +48,7 @@ function liveOutputModel(OutputModel) {
         return false; // handled here: no other handler shows it
       };
       this.listenTo(this, 'change:msg_id', this._followMsgId);
+      this._followMsgId(); // a callback may be running while the page loads
     }
 
     _followMsgId() {
