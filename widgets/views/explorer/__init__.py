@@ -111,7 +111,7 @@ class Explorer(PartNames, W.VBox):
         self.layout.max_width = "1400px"
         state.observe(self._draw_header, "data")
         state.observe(self._draw_share, ["result", "paper"])
-        self._draw_header(), self._draw_share()
+        self._draw_header()  # the share link follows the query (below)
         if problem:
             self._set_status(problem, ok=False)
         if query_string is None:  # the page's; a preheated kernel gets it when the page is requested
