@@ -85,6 +85,29 @@ def wait_for_pool(server: VoilaServer, lesson: str, students: int, timeout: floa
     return filled
 
 
+def cpu_seconds(server: VoilaServer) -> dict[str, float]:
+    """CPU seconds used so far by the Voila server, its kernels, and Chromium's processes (the
+    headless students' browsers, which share this machine's cores with the server)."""
+    import psutil
+
+    server_proc = psutil.Process(server.proc.pid)
+    kernels = {p.pid for p in server_proc.children(recursive=True)}
+    out = {"server": 0.0, "kernels": 0.0, "chromium": 0.0}
+    for proc in psutil.process_iter():
+        try:
+            times = proc.cpu_times()
+            used = times.user + times.system
+            if proc.pid == server_proc.pid:
+                out["server"] += used
+            elif proc.pid in kernels:
+                out["kernels"] += used
+            elif "chrom" in proc.name():
+                out["chromium"] += used
+        except psutil.Error:
+            continue
+    return out
+
+
 async def run_class(server: VoilaServer, lesson: str, students: int, timeout_s: float) -> dict:
     from playwright.async_api import async_playwright
 
@@ -92,9 +115,11 @@ async def run_class(server: VoilaServer, lesson: str, students: int, timeout_s: 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                           args=CHROMIUM_ARGS)
+        cpu_before = cpu_seconds(server)
         start = time.monotonic()
         sessions = await asyncio.gather(*(student(browser, url, start, timeout_s * 1000)
                                           for _ in range(students)))
+        cpu_after = cpu_seconds(server)
         rss = server.kernel_rss_mb()
         kernels_open = len(rss)
         ids = [s["kernel_id"] for s in sessions if s["kernel_id"]]
@@ -119,6 +144,7 @@ async def run_class(server: VoilaServer, lesson: str, students: int, timeout_s: 
         "rss_mb_median": statistics.median(rss.values()) if rss else None,
         "rss_mb_max": max(rss.values()) if rss else None,
         "left_after_close": len(left), "freed_after_s": freed_s,
+        "cpu_s": {k: round(cpu_after[k] - cpu_before[k], 1) for k in cpu_before},
     }
 
 
@@ -158,6 +184,9 @@ def main() -> int:
     print(f"- {result['kernels_open']} kernels open during the class (the sessions' plus the refilled "
           f"pools), {result['rss_mb_median']:.0f} MB resident per kernel (median; max "
           f"{result['rss_mb_max']:.0f} MB)")
+    cpu = result["cpu_s"]
+    print(f"- CPU while the class arrived: server {cpu['server']:.1f} s, its kernels {cpu['kernels']:.1f} s, "
+          f"the {args.students} Chromium pages {cpu['chromium']:.1f} s (the machine has {os.cpu_count()} cores)")
     print(f"- after every tab closed: {result['left_after_close']} of the sessions' kernels still "
           f"running after {result['freed_after_s']:.0f} s")
     print(f"\n`.venv/bin/python bench/bench_class.py --students {args.students} --lesson {args.lesson} "
