@@ -1,16 +1,19 @@
 """Time to first widget in headless Chromium, cold and preheated, and 10 concurrent explorer sessions.
 
     .venv/bin/python bench/bench_serving.py [--loads 4] [--sessions 10] [--skip-lessons] [--sessions-only]
+                                            [--no-sessions] [--apps NOTEBOOK ...]
 
 Every number is measured in this run. Two Voila servers run side by side on the project's
 voila.json: one as it is (a preheated kernel pool per notebook) and one with
 ``preheat_kernel=False`` (a fresh kernel per request, "cold"). The apps are (a) a notebook holding
-one ipywidgets Button (the floor any Voila app pays), (b) the explorer, then every lesson. The
+one ipywidgets Button (the floor any Voila app pays), (b) the gallery, the explorer, the corpus page,
+then every lesson (``--apps`` picks some). The
 Button notebook runs on Voila's own front end (the reference of every ratio) and, as
 ``_button_lite.ipynb``, on the kit's (``teachkit-lite``, which the explorer, the gallery and the
 corpus page use).
 "Time to first widget" is the page's ``performance.now()`` when the first ``.jupyter-widgets``
-element becomes visible (navigation start = 0), median of ``--loads`` loads. Each load uses a fresh
+element becomes visible (navigation start = 0), and "plots drawn" when every plotly figure on the page
+holds its data (the gallery has none: there it is the first widget), median of ``--loads`` loads. Each load uses a fresh
 browser context (a first visit: nothing cached). Loads are interleaved, one round at a time: every
 app cold, then every app preheated, so that drift in the machine's load hits every number alike.
 After each load the bench waits until both servers' kernels are idle (the explorer draws its map
@@ -63,20 +66,29 @@ def make_root(tmp: Path) -> Path:
     return root
 
 
-def time_to_widget(browser, url: str, timeout: float = 120_000) -> tuple[float, bool]:
-    """(ms from navigation start to the first visible widget, whether a .voila-error showed)."""
+# every plotly figure on the page holds data (the app "with its plots")
+PLOTS_DRAWN = """() => { const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  return plots.length > 0 && plots.every(p => p.data && p.data.length); }"""
+NO_PLOTS = ("_button", "index.ipynb")  # pages without a figure: drawn = first widget
+
+
+def time_to_widget(browser, url: str, timeout: float = 120_000) -> tuple[float, float, bool]:
+    """(ms from navigation start to the first visible widget, ms until every plotly figure drew,
+    whether a .voila-error showed)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
         page.goto(url, wait_until="commit", timeout=timeout)
         page.wait_for_selector(".jupyter-widgets", state="visible", timeout=timeout)
         ms = page.evaluate("performance.now()")
+        drawn = ms
+        if not any(name in url for name in NO_PLOTS):
+            page.wait_for_function(PLOTS_DRAWN, timeout=timeout, polling=20)
+            drawn = page.evaluate("performance.now()")
         error = page.locator(".voila-error").count() > 0
-        if "_button" not in url:  # every app draws a plotly figure; let it finish before closing
-            page.wait_for_selector(".js-plotly-plot", timeout=timeout)
     finally:
         context.close()
-    return ms, error
+    return ms, drawn, error
 
 
 def measure(browser, servers: dict[str, VoilaServer], notebooks: list[str],
@@ -87,10 +99,11 @@ def measure(browser, servers: dict[str, VoilaServer], notebooks: list[str],
     for _ in range(loads):
         for mode, server in servers.items():
             for nb in notebooks:
-                ms, error = time_to_widget(browser, server.url + "voila/render/" + nb)
+                ms, drawn, error = time_to_widget(browser, server.url + "voila/render/" + nb)
                 if error:
                     raise SystemExit(f"{nb} ({mode}): Voila showed an error")
                 times.setdefault((mode, nb), []).append(ms)
+                times.setdefault((mode + " drawn", nb), []).append(drawn)
                 if mode == "preheated":
                     time.sleep(REFILL_S)  # a used pool starts its refill after voila.json's fill_delay
                 for each in servers.values():
@@ -154,17 +167,19 @@ def print_loads(browser, root: Path, apps: list[str], args) -> None:
         for server in servers.values():
             server.stop()
     floor = rows[BUTTON]["cold"]
-    for key in [(mode, nb) for mode in servers for nb in (BUTTON, BUTTON_LITE, "explorer.ipynb")]:
-        print(f"{key[1]} {key[0]}: " + ", ".join(f"{ms:.0f}" for ms in loads[key]) + " ms")
+    for (mode, nb), times in loads.items():
+        print(f"{nb} {mode}: " + ", ".join(f"{ms:.0f}" for ms in times) + " ms")
     print()
-    print("## Serving: time to first widget (headless Chromium)\n")
-    print(f"`.venv/bin/python bench/bench_serving.py --loads {args.loads} --sessions {args.sessions}` "
-          f"(median of {args.loads} loads each; ratios are to the one-Button notebook, cold, same run)\n")
-    print("| app | cold ms | cold ÷ button | preheated ms | preheated ÷ button (cold) |")
-    print("|---|---:|---:|---:|---:|")
+    print("## Serving: time to first widget and to the drawn plots (headless Chromium)\n")
+    print(f"`.venv/bin/python bench/bench_serving.py {' '.join(sys.argv[1:])}` "
+          f"(median of {args.loads} loads each; ratios are to the one-Button notebook on Voila's front "
+          f"end, cold, same run: {floor:.0f} ms)\n")
+    print("| app | cold: first widget ms | cold: plots drawn ms | cold ÷ button | preheated: first widget ms "
+          "| preheated: plots drawn ms | preheated ÷ button |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for nb, r in rows.items():
-        print(f"| {nb} | {r['cold']:.0f} | {r['cold'] / floor:.2f} | {r['preheated']:.0f} | "
-              f"{r['preheated'] / floor:.2f} |")
+        print(f"| {nb} | {r['cold']:.0f} | {r['cold drawn']:.0f} | {r['cold drawn'] / floor:.2f} | "
+              f"{r['preheated']:.0f} | {r['preheated drawn']:.0f} | {r['preheated drawn'] / floor:.2f} |")
     sys.stdout.flush()
 
 
@@ -174,16 +189,21 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--skip-lessons", action="store_true")
     parser.add_argument("--sessions-only", action="store_true", help="only the concurrent sessions")
+    parser.add_argument("--no-sessions", action="store_true", help="only the page loads")
+    parser.add_argument("--apps", nargs="*", help="only these notebooks (paths under notebooks/)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     lessons = [] if args.skip_lessons else [lesson["notebook"] for lesson in registry()]
-    apps = ["explorer.ipynb", *lessons]
+    apps = args.apps or ["index.ipynb", "explorer.ipynb", "corpus.ipynb", *lessons]
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         root = make_root(Path(tmp))
         if not args.sessions_only:
             print_loads(browser, root, apps, args)
+        if args.no_sessions:
+            browser.close()
+            return 0
         # The deployment's configuration (preheated pools) with a short idle time-out for the culler.
         culling = VoilaServer(root=root, extra=["--MappingKernelManager.cull_idle_timeout=20",
                                                 "--MappingKernelManager.cull_interval=5"])
