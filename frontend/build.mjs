@@ -3,6 +3,7 @@
 // Run `npm ci && npm run build` here after changing src/ or package.json; the output is committed,
 // so serving the kit needs no Node.js. The build is reproducible (.ci/run rebuilds and compares).
 // Only the files this build writes are replaced; anything else in the static folder is left alone.
+// KIT_ANALYZE=1 prints what kit.js is made of; KIT_OUT=<folder> writes the files elsewhere.
 import * as esbuild from 'esbuild';
 import { cp, readFile, rm } from 'node:fs/promises';
 
