@@ -81,6 +81,7 @@ def test_the_map_has_no_pixel_width_and_fits_its_container_once_shown(corpus):
     assert fig.layout.autosize is None  # drawn detached first: nothing to measure yet
     fig._view_count = 1                 # the browser made its view, in the page
     assert fig.layout.autosize is True and fig._widget_layout.get("width") is None
+    assert fig._config.get("responsive") is True  # plotly.js then follows the window's size
     column = ex.children[4].children[1]
     assert fig in column.children[0].children and "kx-map-column" in column._dom_classes
     assert ".kx-map-column { min-width: 0; }" in ex.children[0].value

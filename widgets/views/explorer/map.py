@@ -128,7 +128,7 @@ class MapView:
                 title=dict(text="Map of the papers: closer = more words in common", x=0.01,
                            font=dict(size=14, color="#1f3b5c")),
                 xaxis=dict(visible=False), yaxis=dict(visible=False), hoverlabel=dict(align="left")))
-        set_figure_config(fig, {"displaylogo": False})
+        set_figure_config(fig, {"displaylogo": False, "responsive": True})  # plotly.js follows window resizes
         fig.add_class("kx-map")
         count_views(fig)
         fig.observe(self._on_figure_shown, VIEW_COUNT)
