@@ -15,7 +15,7 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from ...compat import VIEW_COUNT, clear_selection, count_views, set_figure_config
+from ...compat import VIEW_COUNT, clear_selection, count_views, figure_widget, set_figure_config
 from .html import hover_labels
 from .state import ExplorerState
 
@@ -120,7 +120,7 @@ class MapView:
 
     def _make(self) -> go.FigureWidget:
         """The map, built once with its data (so the first render is complete); later only updated."""
-        fig = go.FigureWidget(
+        fig = figure_widget(
             data=[self._points_trace(self._points()), self._ring_trace()],
             layout=go.Layout(
                 height=HEIGHT, margin=dict(l=8, r=8, t=34, b=8), dragmode="select", hovermode="closest",

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from ... import corpus as corpus_module
 from ...analysis import QUALITY_HELP
-from ...compat import sync_figure
+from ...compat import figure_widget, sync_figure
 from . import html as H
 from .map import hbox
 from .state import ExplorerState
@@ -106,7 +106,7 @@ class TopicsPanel(Panel):
         self.build()
         if self.terms_fig is None:
             top = self.state.data.tm.top_terms(self.topic_pick.value or 0, n=10)
-            self.terms_fig = go.FigureWidget(
+            self.terms_fig = figure_widget(
                 data=[go.Bar(x=[w for _, w in top], y=[t for t, _ in top], orientation="h",
                              marker=dict(color=self.state.data.colors[self.topic_pick.value or 0]),
                              hovertemplate="%{y}: %{x:.3f}<extra></extra>")],
