@@ -2,7 +2,9 @@
 
 ``explorer.ipynb?q=diffusion&topic=privacy&topic=rl&paper=<id>&code=1&demo=1`` opens the
 explorer with that search, those curated topics, those checkboxes and that paper's card
-(``full=1``: only papers whose lesson teaches their own key idea, not a partial link).
+(``full=1``: only papers whose lesson teaches their own key idea, not a partial link;
+``rep=lsa`` or ``rep=embedding``: the representation of similar papers, search and the map, see
+``widgets.representation``; absent, TF-IDF, and the state dict has no ``rep`` key).
 ``initial_state_from_query`` reads such a string; ``query_from_state`` writes one back, so a
 teacher can copy the link of what is on screen.
 """
@@ -58,6 +60,9 @@ def initial_state_from_query(qs: str | None) -> dict:
     state["full"] = params.get("full", [""])[-1].strip().lower() in _TRUE
     if params.get("paper"):
         state["paper"] = params["paper"][-1].strip() or None
+    rep = params.get("rep", [""])[-1].strip().lower()
+    if rep.isidentifier():  # a name; which names exist is the explorer's business
+        state["rep"] = rep
     return state
 
 
@@ -77,6 +82,8 @@ def query_from_state(state: dict) -> str:
         pairs.append(("full", "1"))
     if state.get("paper"):
         pairs.append(("paper", str(state["paper"])))
+    if state.get("rep"):
+        pairs.append(("rep", str(state["rep"])))
     return urlencode(pairs)
 
 

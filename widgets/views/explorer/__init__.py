@@ -12,7 +12,9 @@ bundled corpus is shown.
 
 Parts: ``state.ExplorerState`` (every piece of what is shown is a trait; the URL), ``data`` (a corpus
 and its fitted model), ``html`` (pure, escaped rendering), ``map.MapView``, ``results`` (filters,
-list, card) and ``panels``: each owns its widgets, observes the state and redraws in place.
+list, card), ``reps`` (the choice of representation: TF-IDF, LSA or embeddings, fitted in the
+background; the side-by-side panel) and ``panels``: each owns its widgets, observes the state and
+redraws in place.
 ``Explorer`` lays them out, fits the model (behind a progress bar in a thread for a first fit of
 a large corpus) and replaces the model or the corpus.
 """
@@ -38,14 +40,15 @@ from .data import fit as _fit
 from .html import CSS, data_uri_link, highlight, snippet
 from .map import IN_OPACITY, OUT_OPACITY, WEBGL_FROM, MapView, hbox
 from .names import PartNames
-from .panels import ACCEPT, EXPORT, K_RANGE, PANEL_TITLES, QUALITY, TOPICS, UPLOAD, Panels
+from .panels import ACCEPT, EXPORT, K_RANGE, PANEL_TITLES, QUALITY, SIDE_BY_SIDE, TOPICS, UPLOAD, Panels
+from .reps import Fits, RepresentationSwitch
 from .results import MAX_ROWS, N_SIMILAR, Filters, PaperCard, ResultList
-from .state import ExplorerState, Result
+from .state import TOP_BY_MEANING, ExplorerState, Result
 
 __all__ = ["Explorer", "ExplorerState", "ExplorerData", "Result", "initial_corpus", "find_lessons", "highlight",
            "snippet", "data_uri_link", "safe_url", "hbox", "CSS", "PALETTE", "MAX_ROWS", "N_SIMILAR", "K_RANGE",
            "ACCEPT", "WEBGL_FROM", "IN_OPACITY", "OUT_OPACITY", "BACKGROUND_FIT_FROM", "PANEL_TITLES", "TOPICS",
-           "QUALITY", "UPLOAD", "EXPORT"]
+           "QUALITY", "UPLOAD", "EXPORT", "SIDE_BY_SIDE", "TOP_BY_MEANING"]
 
 BACKGROUND_FIT_FROM = 20_000  # a first (uncached) fit of this many papers runs behind a progress bar
 
@@ -95,9 +98,12 @@ class Explorer(PartNames, W.VBox):
         self.share.add_class("kx-share")
         self.filters, self.result_list = Filters(state, guard), ResultList(state, guard)
         self.map_view, self.card_view = MapView(state, guard), PaperCard(state, guard)
-        self.panel_set = Panels(state, guard, refit=self.refit, set_corpus=self.set_corpus)
+        self.fits = Fits(state, guard)
+        self.rep_switch = RepresentationSwitch(state, guard, self.fits)
+        self.panel_set = Panels(state, guard, refit=self.refit, set_corpus=self.set_corpus, fits=self.fits)
         self.topics_panel, self.panels = self.panel_set.topics, self.panel_set.accordion
-        left = W.VBox([*self.filters.children, *self.result_list.children],
+        search, *filters = self.filters.children
+        left = W.VBox([search, *self.rep_switch.children, *filters, *self.result_list.children],
                       layout=W.Layout(width="44%", padding="0 14px 0 0"))
         right = W.VBox([self.map_view.slot, self.map_view.controls, self.card_view.card],
                        layout=W.Layout(width="56%"))
@@ -110,7 +116,7 @@ class Explorer(PartNames, W.VBox):
         self.layout.width = "100%"
         self.layout.max_width = "1400px"
         state.observe(self._draw_header, "data")
-        state.observe(self._draw_share, ["result", "paper"])
+        state.observe(self._draw_share, ["result", "paper", "representation"])
         self._draw_header()  # the share link follows the query (below)
         if problem:
             self._set_status(problem, ok=False)
@@ -163,7 +169,8 @@ class Explorer(PartNames, W.VBox):
         names = {"search": "search", "topics": "curated", "learned": "learned", "code": "has_code",
                  "demo": "has_demo_box", "full": "full_demo_box", "clear_map": "clear_map", "clear": "clear_filters",
                  "more": "more", "back": "back", "panels": "panels", "k": "k", "topic": "topic_pick",
-                 "quality": "quality_button", "upload": "upload", "restore": "restore"}
+                 "quality": "quality_button", "upload": "upload", "restore": "restore",
+                 "representation": "rep_buttons"}
         made = {n for panel in self.panel_set.all if panel.built for n in panel.WIDGETS}
         return {key: getattr(self, n) for key, n in names.items() if n in made or not self.panel_set.owner_of(n)}
 

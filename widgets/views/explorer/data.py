@@ -15,6 +15,7 @@ import pandas as pd
 
 from ... import corpus as corpus_module
 from ...analysis import Facets, fit_cached
+from ... import representation as representation_module
 from .html import as_list, one_line
 
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
@@ -72,17 +73,22 @@ class ExplorerData:
     idea: at least one of its lesson links carries no "partial" note), ``facets`` and a colour per
     learned topic.
 
-    ``search``, ``neighbors`` and ``embedding`` are what the list, the similar papers and the map
-    ask for: the one place a choice of representation (TF-IDF, LSA, embeddings) would plug in.
+    ``search``, ``neighbors`` and ``embedding`` are the topic model's (TF-IDF): what the list, the
+    similar papers and the map show by default. ``reps`` holds the fitted representations
+    (``widgets.representation``; TF-IDF from the topic model at once, the others once
+    ``fit_representation`` made them); ``rep(name)`` is one of them.
     """
 
     def __init__(self, df: pd.DataFrame, tm, name: str, topic_info: dict, lessons: dict[str, list[dict]],
                  *, _derived: ExplorerData | None = None):
         self.df, self.tm, self.name = df, tm, name
         self.topic_info, self.lessons = topic_info, lessons
+        self.reps = {"tfidf": representation_module.fit_cached(df, "tfidf", model=tm)}
         if _derived is not None:  # same corpus, another model: the per-paper arrays stay
             for key in ("facets", "ids", "row_of", "has_demo", "has_full_demo", "curated_keys"):
                 setattr(self, key, getattr(_derived, key))
+            # and so do LSA and embeddings (the TF-IDF under LSA does not depend on the topics)
+            self.reps.update({k: v for k, v in _derived.reps.items() if k != "tfidf"})
         else:
             self.facets = Facets.from_frame(df)
             self.ids = df["id"].astype(str).tolist()
@@ -119,6 +125,24 @@ class ExplorerData:
     def embedding(self) -> np.ndarray:
         """Map coordinates, one row per paper."""
         return np.asarray(self.tm.embedding_, dtype=float)
+
+    def rep(self, name: str):
+        """The fitted representation ``name`` (KeyError if it was not fitted)."""
+        return self.reps[name]
+
+    def fit_representation(self, name: str):
+        """Fit (or read from the disk cache) representation ``name`` of this corpus; blocking.
+
+        Returns the representation, kept in ``reps``; when its package is missing, the TF-IDF one
+        with ``fallback_reason_`` set (not kept under ``name``)."""
+        if name in self.reps:
+            return self.reps[name]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rep = representation_module.fit_cached(self.df, name, model=self.tm)
+        if getattr(rep, "fallback_reason_", None) is None:
+            self.reps[name] = rep
+        return rep
 
     def demo(self, i: int) -> str | None:
         return "full" if self.has_full_demo[i] else "partial" if self.has_demo[i] else None

@@ -54,6 +54,9 @@ mark { background: #ffe58a; padding: 0 1px; border-radius: 2px; }
 .kx-section { font-weight: 600; color: #1f3b5c; margin-top: 6px; }
 .kx-map-column { min-width: 0; }
 .kx-map { width: 100%; min-width: 0; }
+.kx-rep-note { margin: 2px 0 0 0; }
+.kx-sbs-col { flex: 1 1 0; min-width: 0; }
+.kx-badge.kx-all { background: #dcefe2; color: #1b5e32; }
 </style>"""
 
 QUALITY_ORDER = ["coherence", "diversity", "stability", "trustworthiness", "neighbour_overlap"]
@@ -64,6 +67,49 @@ NO_PAPER = ('<div class="kx-card kx-muted">Click a paper in the list or a point 
 SIMILAR_TITLE = ('<div class="kx-section">The 5 most similar papers <span class="kx-muted">(cosine '
                  'similarity of word weights; the shared words and their weight explain each match — click '
                  'to open)</span></div>')
+
+# The representations (widgets.representation) in words a student knows, what each does, the map's title
+REP_LABELS = {"tfidf": "words (TF-IDF)", "lsa": "topics of words (LSA)", "embedding": "meaning (embeddings)"}
+REP_TIPS = {
+    "tfidf": "Papers are close when they use the same words (rare words count more).",
+    "lsa": "Words that occur together are merged into about 20 hidden topics: papers sharing topics are "
+           "close even with other words.",
+    "embedding": "Every word has a learned meaning vector (WordLlama, works offline): papers close in "
+                 "meaning are close, even when worded differently.",
+}
+REP_CLOSER = {"tfidf": "more words in common", "lsa": "more hidden topics of words in common",
+              "embedding": "closer in meaning"}
+#: "Which to use", from the table in bench/RESULTS.md ("Representations (issue 18)"; the test checks the numbers)
+WHICH_TO_USE = ('<div class="kx-muted"><b>Which to use?</b> On the bundled 64 papers <b>words</b> find the '
+                'best similar papers: 0.722 of a paper\'s 5 neighbours share one of its curated topics (LSA '
+                '0.681, embeddings 0.644, random 0.289). <b>Meaning</b> finds paraphrases: only embeddings find '
+                'DPM-Solver++ for “quick sampler” or “speedy generator”. Measured in '
+                '<code>bench/RESULTS.md</code>.</div>')
+
+
+def similar_title(rep: str) -> str:
+    """The heading of the card's similar papers under representation ``rep``."""
+    if rep == "tfidf":
+        return SIMILAR_TITLE
+    return (f'<div class="kx-section">The 5 most similar papers <span class="kx-muted">(by '
+            f'{html.escape(REP_LABELS[rep])}: cosine similarity; the words they share, if any, are listed — '
+            f'click to open)</span></div>')
+
+
+def map_title(rep: str) -> str:
+    return f"Map of the papers: closer = {REP_CLOSER[rep]}"
+
+
+def rep_note(chosen: str, shown: str, computing: Sequence[str], unavailable: Mapping[str, str]) -> str:
+    """One line under the representation buttons: computing…, or why one cannot be had."""
+    parts = []
+    if chosen != shown and chosen in computing:
+        parts.append(f"computing {html.escape(REP_LABELS[chosen])}… showing {html.escape(REP_LABELS[shown])} "
+                     "until it is ready")
+    for name, why in unavailable.items():
+        parts.append(f"{html.escape(REP_LABELS.get(name, name))} is not available here "
+                     f"({html.escape(' '.join(str(why).split()))}); showing {html.escape(REP_LABELS[shown])}")
+    return f'<div class="kx-muted kx-rep-note">{"; ".join(parts)}</div>' if parts else ""
 
 
 def one_line(exc: BaseException) -> str:
@@ -190,12 +236,17 @@ def fit_failed(exc: BaseException) -> str:
     return f"<div class='kx-status-error'>The topics could not be fitted: {html.escape(one_line(exc))}</div>"
 
 
-def count_line(shown: int, total: int, visible: int, no_hit: bool, n_selected: int | None) -> str:
-    """"12 of 64 papers (notes)": ``visible`` rows are on screen, ``n_selected`` chosen on the map."""
+def count_line(shown: int, total: int, visible: int, no_hit: bool, n_selected: int | None,
+               by_meaning: str | None = None) -> str:
+    """"12 of 64 papers (notes)": ``visible`` rows are on screen, ``n_selected`` chosen on the map;
+    ``by_meaning``: the representation whose search ranked the list (it shows only the top few)."""
     text = f'<span class="kx-count">{shown} of {total} papers</span>'
     notes = []
+    if by_meaning and shown:
+        notes.append(f"the {shown} closest to the search by {REP_LABELS[by_meaning]}, best first")
     if no_hit:
-        notes.append("no paper contains every word of the search")
+        notes.append("no word of the search is known to this representation" if by_meaning
+                     else "no paper contains every word of the search")
     if n_selected is not None:
         notes.append(f"{n_selected} selected on the map")
     if shown > visible:
@@ -263,6 +314,33 @@ def similar(title: str, color: str, score: float, shared_terms: Sequence[tuple[s
     shared = ", ".join(f"<b>{html.escape(term)}</b> {w:.3f}" for term, w in shared_terms[:5])
     return (f'<div class="kx-title">{html.escape(str(title))}</div>'
             f'<div class="kx-meta">{dot(color)}similarity {score:.2f} · shared words: {shared or "none"}</div>')
+
+
+def side_row(title: str, color: str, score: float, also: Sequence[str], n_reps: int) -> str:
+    """One neighbour in a side-by-side column: title, similarity, which other representations list it."""
+    if len(also) == n_reps - 1 and n_reps > 1:
+        badge = '<span class="kx-badge kx-all">listed by all</span>'
+    elif also:
+        badge = ('<span class="kx-badge">also: ' + html.escape(", ".join(REP_LABELS[a] for a in also))
+                 + "</span>")
+    else:
+        badge = '<span class="kx-badge">only here</span>'
+    return (f'<div class="kx-title">{html.escape(str(title))}</div>'
+            f'<div class="kx-meta">{dot(color)}similarity {score:.2f} {badge}</div>')
+
+
+def side_summary(title: str, names: Sequence[str], shared: int, pairs: Mapping[tuple[str, str], int], k: int,
+                 missing: Mapping[str, str]) -> str:
+    """The line above the side-by-side columns: how many neighbours the representations share."""
+    text = (f'<div><b>{html.escape(str(title))}</b>: its {k} most similar papers under each representation. '
+            f'Listed by all {len(names)}: <b>{shared}</b> of {k}')
+    if len(names) > 2:
+        text += " (" + html.escape("; ".join(f"{REP_LABELS[a]} and {REP_LABELS[b]} share {n}"
+                                             for (a, b), n in pairs.items())) + ")"
+    text += ".</div>"
+    for name, why in missing.items():
+        text += f'<div class="kx-muted">{html.escape(REP_LABELS[name])}: {html.escape(why)}</div>'
+    return text
 
 
 def quality_table(quality: Mapping, colors: Sequence[str], help_text: Mapping[str, str]) -> str:

@@ -1,6 +1,7 @@
 """The explorer's map: a plotly ``FigureWidget`` of the papers, owned by ``MapView``.
 
-It observes the state (``data``: points and colours; ``result``: which points are dimmed;
+It observes the state (``data``: points and colours; ``shown``: the representation whose map it
+draws, so the points move and the title says what "closer" means; ``result``: which points are dimmed;
 ``paper``: the ring; ``map_selection``: the Clear button and the outline in the browser) and
 writes to it (a box or lasso selection, a click that opens a paper). Everything is updated in
 place (``fig.batch_update()``); the figure is built once, when the page first shows its slot.
@@ -16,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ...compat import VIEW_COUNT, clear_selection, count_views, figure_widget, set_figure_config
-from .html import hover_labels
+from .html import hover_labels, map_title
 from .state import ExplorerState
 
 WEBGL_FROM = 3000        # above this many papers the map uses Scattergl
@@ -52,7 +53,7 @@ class MapView:
                            'list; click a point to open its paper.</span>')
         self.controls = hbox([self.clear, self.note])
         self.clear.on_click(guard(lambda _b: self.clear_selection()))
-        state.observe(self._on_data, "data")
+        state.observe(self._on_data, ["data", "shown"])
         state.observe(self._on_result, "result")
         state.observe(self._on_paper, "paper")
         state.observe(self._on_selection, "map_selection")
@@ -82,7 +83,7 @@ class MapView:
         number on a stepped colour scale: plotly validates a list element by element (100,000 hex
         colours took 5 s), an array at once."""
         data = self.state.data
-        emb, tm = data.embedding, data.tm
+        emb, tm = np.asarray(self.state.rep.embedding_, dtype=float), data.tm
         hover = hover_labels(data.df["title"].fillna(""), tm.topic_, tm.labels_)
         k = len(data.colors)
         scale = [[edge / k, c] for i, c in enumerate(data.colors) for edge in (i, i + 1)]
@@ -110,7 +111,7 @@ class MapView:
         paper = self.state.paper
         if paper is None:
             return [], []
-        emb = self.state.data.tm.embedding_
+        emb = self.state.rep.embedding_
         return [float(emb[paper, 0])], [float(emb[paper, 1])]
 
     def _ring_trace(self):
@@ -125,7 +126,7 @@ class MapView:
             layout=go.Layout(
                 height=HEIGHT, margin=dict(l=8, r=8, t=34, b=8), dragmode="select", hovermode="closest",
                 clickmode="event", template="plotly_white", showlegend=False,
-                title=dict(text="Map of the papers: closer = more words in common", x=0.01,
+                title=dict(text=map_title(self.state.shown), x=0.01,
                            font=dict(size=14, color="#1f3b5c")),
                 xaxis=dict(visible=False), yaxis=dict(visible=False), hoverlabel=dict(align="left")))
         set_figure_config(fig, {"displaylogo": False, "responsive": True})  # plotly.js follows window resizes
@@ -144,12 +145,13 @@ class MapView:
 
     # ----------------------------------------------------------------- the state, drawn
     def _on_data(self, _change) -> None:
-        """New corpus or topic model: move and recolour the points in place."""
+        """New corpus, topic model or representation: move and recolour the points in place."""
         fig = self._fig
         if fig is None:
             return
         pts = self._points()
         self._drawn_for = self.state.data
+        fig.layout.title.text = map_title(self.state.shown)
         want = go.Scattergl if len(self.state.data) > WEBGL_FROM else go.Scatter
         if not isinstance(fig.data[0], want):  # crossed the WebGL threshold: swap the trace
             fig.data = []

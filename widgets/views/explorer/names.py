@@ -9,6 +9,7 @@ _PARTS = {
                                    "full_demo_box", "clear_filters")},
     **{n: ("result_list", n) for n in ("count", "results", "more", "limit")}, "_row_html": ("result_list", "row_html"),
     **{n: ("card_view", n) for n in ("card_html", "similar_title", "similar", "back", "card")},
+    **{n: ("rep_switch", n) for n in ("rep_buttons", "rep_note")},
     "map_slot": ("map_view", "slot"), "clear_map": ("map_view", "clear"), "map_note": ("map_view", "note"),
     "_map": ("map_view", "_fig"), "map": ("map_view", "figure"), "terms_fig": ("topics_panel", "terms_fig"),
     **{n: ("data", n) for n in ("df", "tm", "colors", "ids", "row_of", "facets", "has_demo", "has_full_demo")},

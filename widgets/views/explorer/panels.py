@@ -1,4 +1,4 @@
-"""The panels below the map: topics, quality, upload, export.
+"""The panels below the map: side by side (``reps.SideBySidePanel``), topics, quality, upload, export.
 
 Each panel makes its widgets when it is first opened or used (``build``), not for every page
 view (together about 55 widget models), then observes the ``ExplorerState`` and redraws in place.
@@ -22,10 +22,11 @@ from . import html as H
 from .map import hbox
 from .state import ExplorerState
 
+SIDE_BY_SIDE = "Similar papers by words, by topics of words and by meaning, side by side"
 TOPICS, QUALITY, UPLOAD, EXPORT = ("Learned topics: top words, number of topics",
                                    "How good are the topics and the map?",
                                    "Bring your own corpus (upload)", "Export this list (CSV, BibTeX, Markdown)")
-PANEL_TITLES = [TOPICS, QUALITY, UPLOAD, EXPORT]
+PANEL_TITLES = [SIDE_BY_SIDE, TOPICS, QUALITY, UPLOAD, EXPORT]
 K_RANGE = (2, 16)
 ACCEPT = ".csv,.tsv,.txt,.json,.jsonl,.ndjson,.bib,.ris,.xml,.atom"
 
@@ -279,17 +280,21 @@ class ExportPanel(Panel):
 
 
 class Panels:
-    """The accordion of the four panels (all closed at first, their boxes empty)."""
+    """The accordion of the panels (all closed at first, their boxes empty)."""
 
-    def __init__(self, state: ExplorerState, guard, *, refit, set_corpus):
+    def __init__(self, state: ExplorerState, guard, *, refit, set_corpus, fits):
+        from .reps import SideBySidePanel  # (it builds on Panel)
+
         self.accordion = W.Accordion([W.VBox() for _ in PANEL_TITLES], titles=PANEL_TITLES, selected_index=None,
                                      layout=W.Layout(margin="14px 0 0 0", width="100%"))
-        boxes = self.accordion.children
-        self.topics = TopicsPanel(state, guard, boxes[0], self.accordion, refit=refit)
-        self.quality = QualityPanel(state, guard, boxes[1], self.accordion)
-        self.upload = UploadPanel(state, guard, boxes[2], self.accordion, set_corpus=set_corpus)
-        self.export = ExportPanel(state, guard, boxes[3], self.accordion)
-        self.all = [self.topics, self.quality, self.upload, self.export]
+        boxes = dict(zip(PANEL_TITLES, self.accordion.children))
+        self.side_by_side = SideBySidePanel(state, guard, boxes[SIDE_BY_SIDE], self.accordion, fits=fits)
+        self.topics = TopicsPanel(state, guard, boxes[TOPICS], self.accordion, refit=refit)
+        self.quality = QualityPanel(state, guard, boxes[QUALITY], self.accordion)
+        self.upload = UploadPanel(state, guard, boxes[UPLOAD], self.accordion, set_corpus=set_corpus)
+        self.export = ExportPanel(state, guard, boxes[EXPORT], self.accordion)
+        self.all = sorted([self.side_by_side, self.topics, self.quality, self.upload, self.export],
+                          key=lambda panel: PANEL_TITLES.index(panel.title))
         self.accordion.observe(guard(self._on_selected), "selected_index")
 
     def _on_selected(self, change) -> None:

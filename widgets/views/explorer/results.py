@@ -114,11 +114,13 @@ class ResultList:
         self.more.description = f"Show {min(MAX_ROWS, max(0, len(result) - self.limit))} more"
         selection = self.state.map_selection
         self.count.value = H.count_line(len(result), len(data), min(len(result), self.limit), result.no_hit,
-                                        None if selection is None else len(selection))
+                                        None if selection is None else len(selection),
+                                        self.state.shown if result.by_meaning else None)
 
 
 class PaperCard:
-    """The open paper: title, abstract, topics, links, the five most similar papers, Back."""
+    """The open paper: title, abstract, topics, links, the five most similar papers (under the
+    representation shown), Back."""
 
     def __init__(self, state: ExplorerState, guard):
         self.state = state
@@ -132,7 +134,7 @@ class PaperCard:
                                                              width="100%", margin="6px 0 0 0"))
         self.card.add_class("kx-card-box")
         self.back.on_click(guard(lambda _b: state.back()))
-        state.observe(self.draw, "paper")
+        state.observe(self.draw, ["paper", "shown"])
         state.observe(self._on_result, "result")  # the search terms are highlighted on the card
         self.draw()
 
@@ -150,12 +152,14 @@ class PaperCard:
         t = int(data.tm.topic_[i])
         self.card_html.value = H.card(data.df.iloc[i], state.result.terms, data.topic_info, data.colors[t],
                                       data.tm.labels_[t], data.lessons.get(data.ids[i], []))
-        self.similar_title.value = H.SIMILAR_TITLE
+        self.similar_title.value = H.similar_title(state.shown)
         rows = []
-        for nb in data.neighbors(i, N_SIMILAR):
+        for nb in state.rep.neighbors(i, N_SIMILAR):
             j = int(nb.index)
             title = str(data.df["title"][j])
-            rows.append((j, H.similar(title, data.colors[int(data.tm.topic_[j])], nb.score, nb.shared_terms), title))
+            # LSA and embeddings explain nothing themselves: show the words the two papers share, if any
+            shared = nb.shared_terms if state.shown == "tfidf" else data.tm.shared_terms(i, j)
+            rows.append((j, H.similar(title, data.colors[int(data.tm.topic_[j])], nb.score, shared), title))
         self.similar.show(rows)
         self.card.children = (self.card_html, self.similar_title, self.similar,
                               *([self.back] if state.history else []))

@@ -9,9 +9,11 @@ them (the ranked list); it is recomputed once per change, or once per ``batch()`
 Views never talk to each other: a control sets a trait, and whoever shows that trait redraws in
 place. ``to_query``/``from_query`` read and write the page's URL (``widgets.urlstate``'s format).
 
-A choice of representation (TF-IDF, LSA, embeddings) would be one more trait here
-(``representation``) in ``_FILTERS``; ``ExplorerData.search``/``neighbors``/``embedding`` are the
-three places that would read it.
+The representation (TF-IDF, LSA, embeddings; ``widgets.representation``) is two traits:
+``representation`` is the choice (in the URL as ``rep=``), ``shown`` the one in use, always one
+fitted for the current data (``fitted``): the choice once its fit is done, TF-IDF until then. The
+list, the similar papers and the map follow ``shown``. A representation that cannot be had
+(``unavailable``: the embedding package is missing) turns the choice back to TF-IDF.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from typing import Iterable, Iterator
 import numpy as np
 import traitlets as T
 
+from ...representation import DEFAULT, REPRESENTATIONS
 from ...urlstate import empty_state, initial_state_from_query, query_from_state
 from .data import ExplorerData
 
-_FILTERS = ("q", "topics", "learned", "code", "demo", "full", "map_selection")
+_FILTERS = ("q", "topics", "learned", "code", "demo", "full", "map_selection", "shown")
+#: Papers listed for a search ranked by meaning (LSA, embeddings rank every paper).
+TOP_BY_MEANING = 10
 
 
 class Result:
@@ -33,10 +38,11 @@ class Result:
     search alone found nothing. A new object for every recomputation (compared by identity, so
     observers of ``ExplorerState.result`` always hear of it)."""
 
-    __slots__ = ("indices", "terms", "no_hit")
+    __slots__ = ("indices", "terms", "no_hit", "by_meaning")
 
-    def __init__(self, indices: np.ndarray, terms: list[str], no_hit: bool):
+    def __init__(self, indices: np.ndarray, terms: list[str], no_hit: bool, by_meaning: bool = False):
         self.indices, self.terms, self.no_hit = indices, terms, no_hit
+        self.by_meaning = by_meaning  # the top ``TOP_BY_MEANING`` by a representation's search
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -56,6 +62,11 @@ class ExplorerState(T.HasTraits):
     history = T.List(T.Int(), help="Rows opened before the open paper (the Back button pops one).")
     map_selection = T.Instance(np.ndarray, allow_none=True, help="Rows chosen on the map (None: no selection).")
     quality = T.Any(None, help="The topic model's quality numbers, once computed (None after a refit).")
+    representation = T.Enum(tuple(REPRESENTATIONS), DEFAULT, help="The chosen representation (URL: rep=).")
+    shown = T.Enum(tuple(REPRESENTATIONS), DEFAULT, help="Derived: the representation in use (a fitted one).")
+    fitted = T.Tuple(help="Representations fitted for the current data (TF-IDF always).")
+    computing = T.Tuple(help="Representations being fitted in the background.")
+    unavailable = T.Dict(help="Representation -> why it cannot be had here (replaced, never mutated).")
     result = T.Instance(Result, help="Derived: the ranked list of rows passing search and filters.")
 
     def __init__(self, data: ExplorerData, **kwargs):
@@ -95,18 +106,44 @@ class ExplorerState(T.HasTraits):
                 self.paper = None
                 self.map_selection = None
             self.quality = None
+            self.fitted = tuple(data.reps)
             self._stale = False
         self.refresh()
+
+    @T.observe("representation", "fitted", "unavailable")
+    def _on_representation(self, _change) -> None:
+        """Show the choice once it is fitted (until then what was shown, if still fitted, else
+        TF-IDF); a choice that cannot be had goes back to TF-IDF."""
+        if self.representation in self.unavailable:
+            self.representation = DEFAULT
+            return
+        want = self.representation
+        self.shown = want if want in self.fitted else self.shown if self.shown in self.fitted else DEFAULT
+
+    @T.observe("shown")
+    def _on_shown(self, _change) -> None:
+        self.map_selection = None  # the points moved: a box drawn on the old map means nothing now
+
+    @property
+    def rep(self):
+        """The representation in use (``widgets.representation.Representation``, fitted)."""
+        return self.data.rep(self.shown)
 
     def refresh(self) -> None:
         """Recompute ``result`` from the search and the filters."""
         self._stale = False
         data = self.data
-        found = data.search(self.q)
         mask = self.filter_mask()
+        by_meaning = self.shown != "tfidf" and bool(self.q.strip())
+        if by_meaning:
+            # every paper ranked by meaning: ask for enough that TOP_BY_MEANING pass the filters
+            found = self.rep.search(self.q, limit=TOP_BY_MEANING + int((~mask).sum()))
+        else:
+            found = data.search(self.q)
         ranked = np.asarray(found.indices, dtype=np.int64)
-        self.result = Result(ranked[mask[ranked]] if len(ranked) else ranked, list(found.terms),
-                             bool(self.q.strip()) and len(found) == 0)
+        ranked = ranked[mask[ranked]] if len(ranked) else ranked
+        self.result = Result(ranked[:TOP_BY_MEANING] if by_meaning else ranked, list(found.terms),
+                             bool(self.q.strip()) and len(found) == 0, by_meaning)
 
     def filter_mask(self) -> np.ndarray:
         """Papers passing the curated, learned, code, demo and map-selection filters (AND)."""
@@ -143,18 +180,24 @@ class ExplorerState(T.HasTraits):
 
     # ----------------------------------------------------------------- the URL
     def to_dict(self) -> dict:
-        """The shareable part of the state (``widgets.urlstate``'s dict)."""
-        return {"q": " ".join(self.q.split()), "topics": list(self.topics),
-                "learned": [int(t) for t in self.learned], "code": bool(self.code),
-                "demo": bool(self.demo), "full": bool(self.full),
-                "paper": self.data.ids[self.paper] if self.paper is not None else None}
+        """The shareable part of the state (``widgets.urlstate``'s dict; ``rep`` only when it is
+        not the default, so links made before there was a choice read and write as before)."""
+        state = {"q": " ".join(self.q.split()), "topics": list(self.topics),
+                 "learned": [int(t) for t in self.learned], "code": bool(self.code),
+                 "demo": bool(self.demo), "full": bool(self.full),
+                 "paper": self.data.ids[self.paper] if self.paper is not None else None}
+        return state if self.representation == DEFAULT else {**state, "rep": self.representation}
 
     def apply(self, state: dict) -> None:
         """Show a state (e.g. from a shared link): unknown topics or ids are ignored; the map
-        selection and the Back stack are cleared."""
+        selection and the Back stack are cleared. The representation changes only if ``state``
+        names one (``rep``; an unknown name is the default): "Clear all" keeps it."""
+        rep = state.get("rep")
         state = {**empty_state(), **state}
         data = self.data
         with self.batch():
+            if rep is not None:
+                self.representation = rep if rep in REPRESENTATIONS else DEFAULT
             self.q = state["q"]
             self.topics = tuple(t for t in state["topics"] if t in data.curated_keys)
             self.learned = tuple(t for t in state["learned"] if 0 <= t < data.n_topics)
@@ -168,5 +211,5 @@ class ExplorerState(T.HasTraits):
         return query_from_state(self.to_dict())
 
     def from_query(self, query_string: str | None) -> None:
-        """Show the state a URL query string asks for."""
-        self.apply(initial_state_from_query(query_string))
+        """Show the state a URL query string asks for (no ``rep``: TF-IDF)."""
+        self.apply({"rep": DEFAULT, **initial_state_from_query(query_string)})
