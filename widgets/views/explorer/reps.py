@@ -21,7 +21,6 @@ from ...quality import side_by_side
 from ...representation import DEFAULT, REPRESENTATIONS
 from ..paperlist import PaperList
 from . import html as H
-from .map import hbox
 from .panels import SIDE_BY_SIDE, Panel
 from .state import ExplorerState
 
@@ -40,8 +39,8 @@ class Fits:
     """Fits representations of the state's data in background threads (one per corpus and name).
 
     The outcome reaches the state on the event loop that asked (widget messages and traits stay on
-    the kernel's thread); without a running loop (plain Python, tests) the thread applies it itself
-    and ``wait()`` joins it. ``background = False`` fits on the spot.
+    the kernel's thread); without a running loop (plain Python, tests) the thread applies it itself,
+    one thread at a time, and ``wait()`` joins it. ``background = False`` fits on the spot.
     """
 
     background = True
@@ -51,6 +50,7 @@ class Fits:
         self._pending: dict[tuple[int, str], object] = {}  # (id(data), name) -> data
         self._threads: list[threading.Thread] = []
         self._missing: set[str] = set()  # unavailable on any corpus (the package is missing)
+        self._lock = threading.Lock()
         state.observe(self._on_data, "data")
 
     def request(self, name: str) -> None:
@@ -71,7 +71,8 @@ class Fits:
             if loop is not None and self.background:
                 loop.call_soon_threadsafe(self._guard(self._done), data, name, outcome)
             else:
-                self._done(data, name, outcome)
+                with self._lock:  # one outcome at a time, each observer run to its end
+                    self._done(data, name, outcome)
 
         if not self.background:
             work()
@@ -119,13 +120,13 @@ class RepresentationSwitch:
     def __init__(self, state: ExplorerState, guard, fits: Fits):
         self.state, self.fits = state, fits
         names = list(REPRESENTATIONS)
+        # its own description as the label: 5 widget models for the switch and its note
         self.rep_buttons = W.ToggleButtons(options=[(H.REP_LABELS[n], n) for n in names], value=state.representation,
-                                           tooltips=[H.REP_TIPS[n] for n in names],
-                                           style={"button_width": "auto"})
+                                           tooltips=[H.REP_TIPS[n] for n in names], description="Similar by",
+                                           style={"button_width": "auto", "description_width": "initial"})
         self.rep_buttons.add_class("kx-rep")
         self.rep_note = W.HTML()
-        self.children = [hbox([W.HTML('<span class="kx-section">Similar by</span>'), self.rep_buttons]),
-                         self.rep_note]
+        self.children = [self.rep_buttons, self.rep_note]
         self.rep_buttons.observe(guard(self._to_state), "value")
         state.observe(self._to_widget, "representation")
         state.observe(guard(self._want), ["representation", "data"])
