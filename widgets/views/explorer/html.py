@@ -55,6 +55,7 @@ mark { background: #ffe58a; padding: 0 1px; border-radius: 2px; }
 .kx-map-column { min-width: 0; }
 .kx-map { width: 100%; min-width: 0; }
 .kx-rep-note { margin: 2px 0 0 0; }
+.kx-rep-note, .kx-which { line-height: 1.35; }
 .kx-sbs-col { flex: 1 1 0; min-width: 0; }
 .kx-badge.kx-all { background: #dcefe2; color: #1b5e32; }
 </style>"""
@@ -80,11 +81,10 @@ REP_TIPS = {
 REP_CLOSER = {"tfidf": "more words in common", "lsa": "more hidden topics of words in common",
               "embedding": "closer in meaning"}
 #: "Which to use", from the table in bench/RESULTS.md ("Representations (issue 18)"; the test checks the numbers)
-WHICH_TO_USE = ('<div class="kx-muted"><b>Which to use?</b> On the bundled 64 papers <b>words</b> find the '
-                'best similar papers: 0.722 of a paper\'s 5 neighbours share one of its curated topics (LSA '
-                '0.681, embeddings 0.644, random 0.289). <b>Meaning</b> finds paraphrases: only embeddings find '
-                'DPM-Solver++ for “quick sampler” or “speedy generator”. Measured in '
-                '<code>bench/RESULTS.md</code>.</div>')
+WHICH_TO_USE = ('<div class="kx-muted kx-which"><b>Which to use?</b> <b>Words</b> find the best similar papers: '
+                '0.722 of a paper\'s 5 neighbours share a curated topic (LSA 0.681, embeddings 0.644, random '
+                '0.289; the 64 bundled papers). <b>Meaning</b> finds paraphrases: only embeddings find '
+                'DPM-Solver++ for “quick sampler” or “speedy generator” (<code>bench/RESULTS.md</code>).</div>')
 
 
 def similar_title(rep: str) -> str:
