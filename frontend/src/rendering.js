@@ -18,6 +18,11 @@ let mathjax = null;
  * MathJax 3's combined TeX/CommonHTML component, loaded once from `root` (a URL ending in "/").
  * It stays on `window.MathJax` afterwards: it finds its configuration there, and the TeX
  * extensions it autoloads for a new command register themselves there.
+ * plotly.js (3.x) looks there too, only for figure text in $...$: while MathJax is loading it
+ * finds no version and draws the text as it is; once loaded it asks for MathJax's SVG output,
+ * which this component does not have, catches the failure and draws the figure without that
+ * text. The figures draw either way (checked with the koopman lesson and a FigureWidget titled
+ * "$y = x^2$" beside an Output with LaTeX); TeX inside figure text is not typeset.
  */
 export function loadMathJax(root) {
   if (mathjax) {
