@@ -45,6 +45,7 @@ from threadpoolctl import threadpool_limits
 
 from .analysis import SUBSAMPLE_FIT_DOCS, TSNE_MAX_DOCS, Neighbor, SearchResult, TopicModel, words
 from .analysis import cache_key as topic_cache_key
+from .analysis.params import Params
 from .analysis import fit_cached as fit_topic_model
 
 __all__ = [
@@ -122,7 +123,7 @@ def _map(X: np.ndarray, method: str, random_state=0) -> np.ndarray:
     return np.nan_to_num(np.asarray(emb, dtype=np.float64))
 
 
-class Representation:
+class Representation(Params):
     """Common interface: document vectors ``X_``, a map ``embedding_``, neighbours and search.
 
     Subclasses set ``name``, ``label``, ``_PARAMS`` and implement ``_fit(df, progress)`` (which sets
@@ -135,23 +136,6 @@ class Representation:
     name = ""
     label = ""
     _PARAMS: tuple[str, ...] = ()
-
-    def get_params(self, deep: bool = True) -> dict:
-        """The constructor parameters, as scikit-learn's ``get_params``."""
-        return {p: getattr(self, p) for p in self._PARAMS}
-
-    def set_params(self, **params) -> "Representation":
-        """Set constructor parameters, as scikit-learn's ``set_params``; unknown names are an error."""
-        for p, value in params.items():
-            if p not in self._PARAMS:
-                raise ValueError(f"{type(self).__name__} has no parameter {p!r}; valid: {', '.join(self._PARAMS)}")
-            setattr(self, p, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = type(self)().get_params()
-        changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     # The NearestNeighbors index is rebuilt on first use, not pickled.
     def __getstate__(self) -> dict:

@@ -16,6 +16,7 @@ import pandas as pd
 from . import map as map_
 from . import neighbours, quality
 from .neighbours import Neighbor
+from .params import Params
 from .search import SearchIndex, SearchResult
 from .text import fitting, frame_texts, tokenize_all
 from .topics import NmfTopics, Tfidf
@@ -37,7 +38,7 @@ def _learned(part: str, name: str):
                     doc=f"``{part}.{name}`` (see that part's class).")
 
 
-class TopicModel:
+class TopicModel(Params):
     """TF-IDF of title + abstract, NMF topics, a 2-D map, a search index and similar-paper lookup.
 
     A scikit-learn-style estimator (parameters in ``__init__``, work in ``fit``, learned attributes
@@ -77,23 +78,6 @@ class TopicModel:
         self.random_state = random_state
         self.min_df = min_df
         self.max_df = max_df
-
-    def get_params(self, deep: bool = True) -> dict:
-        """The constructor parameters, as scikit-learn's ``get_params``."""
-        return {name: getattr(self, name) for name in self._PARAMS}
-
-    def set_params(self, **params) -> "TopicModel":
-        """Set constructor parameters, as scikit-learn's ``set_params``; unknown names are an error."""
-        for name, value in params.items():
-            if name not in self._PARAMS:
-                raise ValueError(f"TopicModel has no parameter {name!r}; valid: {', '.join(self._PARAMS)}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = TopicModel().get_params()
-        changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
-        return f"TopicModel({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     # ------------------------------------------------------------------ fit
     def fit(self, df: pd.DataFrame, y=None, *, progress=None) -> "TopicModel":
