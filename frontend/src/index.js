@@ -100,24 +100,7 @@ function shutdownOnLeave(baseUrl, kernel) {
   });
 }
 
-/**
- * plotly's FigureWidget module, which the kit's figures import by URL from beside this script
- * (widgets/compat.py: load_plotly_by_url). On a page whose notebook draws figures (the template
- * writes <meta name="kit-figures">), fetch and evaluate it now, while the kernel connection is
- * made; the figures' own import of the same URL then finds it ready.
- */
-function preloadPlotly() {
-  if (!document.querySelector('meta[name="kit-figures"]')) {
-    return;
-  }
-  fetch(new URL('plotly-widget.json', import.meta.url))
-    .then((response) => (response.ok ? response.json() : null))
-    .then((info) => info && import(new URL(`plotly-widget.js?v=${info.sha256.slice(0, 12)}`, import.meta.url).href))
-    .catch(() => {}); // the figures load it themselves
-}
-
 async function main() {
-  preloadPlotly();
   const math = typesetMarkdownCells();
   const config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
   const serverSettings = ServerConnection.makeSettings({ baseUrl: config.baseUrl });
