@@ -39,5 +39,6 @@ def test_scenario_switch_to_ou_shows_the_closed_form_rate(open_app):
     page.locator(f"{ROOT} .widget-dropdown", has_text="draft by").locator("select").select_option(
         label="autoregressive model")
     assert wait_for_change(page, READ_REFINE, refine) == '["draft + refine",[1,2,3,4,5,6,7,8]]'  # no draft call
-    assert "autoregressive draft" in page.locator(f"{ROOT} .kit-readout-box").inner_text()
+    # the readout is its own widget: its update can land after the plot's (seen once in CI)
+    page.locator(f"{ROOT} .kit-readout-box", has_text="autoregressive draft").wait_for(timeout=30_000)
     save_plot(page, "lesson-diffusion_control-ar-plot", root=ROOT)
