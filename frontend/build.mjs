@@ -3,8 +3,10 @@
 // Run `npm ci && npm run build` here after changing src/ or package.json; the output is committed,
 // so serving the kit needs no Node.js. The build is reproducible (.ci/run rebuilds and compares).
 // Only the files this build writes are replaced; anything else in the static folder is left alone.
+// Last, plotly-widget-cartesian.js: plotly's FigureWidget module with a partial plotly.js (plotly-partial.mjs).
 // KIT_ANALYZE=1 prints what kit.js is made of; KIT_OUT=<folder> writes the files elsewhere.
 import * as esbuild from 'esbuild';
+import { buildPartialPlotly } from './plotly-partial.mjs';
 import { cp, readFile, rm } from 'node:fs/promises';
 
 const OUT = process.env.KIT_OUT || '../share/jupyter/voila/templates/teachkit-lite/static';
@@ -107,3 +109,7 @@ for (const part of ['tex-chtml.js', 'output/chtml/fonts/woff-v2', 'input/tex/ext
   await cp(`node_modules/mathjax/es5/${part}`, `${OUT}/mathjax/${part}`, { recursive: true });
 }
 await cp('node_modules/mathjax/LICENSE', `${OUT}/mathjax/LICENSE`);
+
+// plotly's module with the cartesian partial bundle of plotly.js (see plotly-partial.mjs)
+const partial = await buildPartialPlotly(OUT);
+console.log(`plotly-widget-cartesian.js: ${(partial.bytes / 1e6).toFixed(2)} MB, plotly.js ${partial.plotly_js}, traces ${partial.traces.join(' ')}`);

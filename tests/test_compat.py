@@ -129,9 +129,36 @@ def test_under_voila_a_figure_imports_the_templates_copy(plotly_esm, tmp_path):
     fig = go.FigureWidget(go.Scatter(x=[0, 1], y=[1, 2]))
     state = fig.get_state()
     assert len(state["_esm"]) < 1_000   # not 5 MB
-    assert "voila/templates/teachkit-lite/static/plotly-widget.js?v=" in state["_esm"]
+    assert "voila/templates/teachkit-lite/static/`" in state["_esm"] and '"plotly-widget.js?v=' in state["_esm"]
     assert '"/user/ada/"' in state["_esm"]   # the fallback base when the page has no template script
     assert "export default" in state["_esm"]
+
+
+def _partial(folder, **change):
+    """A partial build beside the copy, as frontend/plotly-partial.mjs writes it (its module is a dummy)."""
+    import json
+
+    full = json.loads((folder / compat.PLOTLY_MODULE_INFO).read_text())
+    (folder / f"{compat.PLOTLY_PARTIAL}.js").write_text("// partial")
+    info = {"from_sha256": full["sha256"], "traces": ["bar", "heatmap", "scatter"], "sha256": "ab" * 32, **change}
+    (folder / f"{compat.PLOTLY_PARTIAL}.json").write_text(json.dumps(info))
+
+
+def test_under_voila_a_figure_picks_the_partial_build_by_its_trace_types(plotly_esm, tmp_path):
+    folder = _static(tmp_path)
+    _partial(folder)
+    assert compat.load_plotly_by_url(env={"VOILA_BASE_URL": "/"}, static_dirs=[folder]) is True
+    esm = go.FigureWidget().get_state()["_esm"]
+    assert 'new Set(["bar", "heatmap", "scatter"])' in esm
+    assert f'"{compat.PLOTLY_PARTIAL}.js?v={"ab" * 6}"' in esm and '"plotly-widget.js?v=' in esm
+
+
+def test_a_partial_build_of_another_copy_is_not_used(plotly_esm, tmp_path):
+    folder = _static(tmp_path)
+    _partial(folder, from_sha256="0" * 64)
+    assert compat.load_plotly_by_url(env={"VOILA_BASE_URL": "/"}, static_dirs=[folder]) is True
+    esm = go.FigureWidget().get_state()["_esm"]
+    assert "new Set([])" in esm and compat.PLOTLY_PARTIAL not in esm
 
 
 @pytest.mark.parametrize("change", [{"plotly": "0.0.1"}, {"bytes": 12}])
@@ -160,6 +187,21 @@ def test_the_committed_copy_is_the_installed_plotlys():
     assert len(body) == info["bytes"]
     assert hashlib.sha256(body).hexdigest() == info["sha256"] == hashlib.sha256(
         compat.plotly_bundle().read_bytes()).hexdigest()
+
+
+def test_the_committed_partial_build_is_of_the_committed_copy():
+    """frontend/plotly-partial.mjs wrote it from plotly-widget.js (.ci/run rebuilds it and compares)."""
+    import hashlib
+    import json
+
+    info = compat.plotly_module_info([ROOT_STATIC])
+    partial = info["partial"]
+    assert partial is not None, "rebuild with: cd frontend && npm run build"
+    body = (ROOT_STATIC / f"{compat.PLOTLY_PARTIAL}.js").read_bytes()
+    assert len(body) == partial["bytes"] and hashlib.sha256(body).hexdigest() == partial["sha256"]
+    assert len(body) < info["bytes"] / 2
+    assert {"scatter", "bar", "heatmap", "contour"} <= set(partial["traces"])  # what the lessons draw
+    assert "scattergl" not in partial["traces"]  # the explorer's map of >3000 papers needs the full one
 
 
 from pathlib import Path  # noqa: E402

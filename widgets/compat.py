@@ -139,18 +139,36 @@ def pooled_kernel_ids(manager) -> set[str]:
 # plotly's FigureWidget is an anywidget whose ES module (5 MB of JavaScript) is the class attribute
 # ``BaseFigureWidget._esm``; anywidget sends it in the state of every figure. The kit's Voila
 # template ships a copy (``PLOTLY_MODULE``, written by ``python -m widgets.compat``) with the plotly
-# version and size it was copied from; under Voila, when they match the installed plotly, every
-# figure's ``_esm`` becomes a few lines that import that copy by URL: one cacheable request per
-# browser instead of 5 MB through the kernel, the server and the websocket per figure. Checked on
-# plotly 6.x and 7.1 (``_esm`` is anywidget's documented attribute; its home class is plotly's).
+# version and size it was copied from, and the same module with plotly.js's "cartesian" partial
+# bundle inside (``PLOTLY_PARTIAL``, 1.6 MB, written by frontend/plotly-partial.mjs from that copy;
+# its JSON lists its trace types). Under Voila, when the copy matches the installed plotly, every
+# figure's ``_esm`` becomes a few lines that import one of them by URL: the partial one when every
+# trace of the figure is of its types at the time the browser first draws it, else the full one.
+# One cacheable request per browser instead of 5 MB through the kernel, the server and the
+# websocket per figure, and a third of the JavaScript to evaluate. Checked on plotly 6.x and 7.1
+# (``_esm`` is anywidget's documented attribute; its home class is plotly's).
 PLOTLY_MODULE = "plotly-widget.js"
 PLOTLY_MODULE_INFO = "plotly-widget.json"
+PLOTLY_PARTIAL = "plotly-widget-cartesian"
 TEMPLATE = "teachkit-lite"
-PLOTLY_STUB = """// plotly's FigureWidget module, loaded by URL from the kit's Voila template (widgets/compat.py)
+PLOTLY_STUB = """// plotly's FigureWidget module, loaded by URL from the kit's Voila template (widgets/compat.py):
+// the build with plotly.js's partial bundle when every trace of the figure is of its types, else plotly's own.
 const kit = document.querySelector('script[src*="/voila/templates/"]');
 const base = kit ? kit.src.replace(/voila\\/templates\\/.*$/, '') : new URL(%(base)s, location.href).href;
-const plotly = await import(`${base}voila/templates/%(template)s/static/%(module)s?v=%(version)s`);
-export default plotly.default;
+const folder = `${base}voila/templates/%(template)s/static/`;
+const partial = new Set(%(traces)s);
+const fits = (data) => Array.isArray(data) && data.every((trace) => partial.has(trace.type || 'scatter'));
+export default () => {
+  let widget;
+  return {
+    async initialize(context) {
+      const file = fits(context.model.get('_widget_data')) ? %(partial)s : %(full)s;
+      widget = (await import(folder + file)).default();
+      return widget.initialize(context);
+    },
+    render(context) { return widget.render(context); },
+  };
+};
 """
 
 
@@ -174,19 +192,27 @@ def template_static_dirs(template: str = TEMPLATE) -> list:
 
 def plotly_module_info(static_dirs=None) -> dict | None:
     """The copy of plotly's module that the template serves: ``{"plotly", "bytes", "sha256"}`` of
-    the first template folder that has one, or None."""
+    the first template folder that has one, with ``"partial"``: the JSON of the partial build beside
+    it (``{"from_sha256", "traces", "sha256", ...}``) when it was built from that copy, else None."""
     import json
 
     for folder in static_dirs if static_dirs is not None else template_static_dirs():
         info = folder / PLOTLY_MODULE_INFO
         if info.is_file() and (folder / PLOTLY_MODULE).is_file():
-            return json.loads(info.read_text())
+            info = json.loads(info.read_text())
+            partial = folder / f"{PLOTLY_PARTIAL}.json"
+            info["partial"] = None
+            if partial.is_file() and (folder / f"{PLOTLY_PARTIAL}.js").is_file():
+                partial = json.loads(partial.read_text())
+                if partial.get("from_sha256") == info.get("sha256"):
+                    info["partial"] = partial
+            return info
     return None
 
 
 def load_plotly_by_url(env=None, static_dirs=None) -> bool:
     """Under Voila (``VOILA_BASE_URL`` is set in its kernels), make every plotly ``FigureWidget``
-    created from now on load plotly's module from the template's copy, if that copy is of the
+    created from now on load plotly's module from the template's copies, if they are of the
     installed plotly (version and size). Returns whether it did; elsewhere (JupyterLab, nbval, a
     copy of another plotly) figures keep the module in their state, as plotly sends it."""
     import json
@@ -202,8 +228,12 @@ def load_plotly_by_url(env=None, static_dirs=None) -> bool:
     bundle = plotly_bundle()
     if not info or info.get("plotly") != plotly_version or info.get("bytes") != bundle.stat().st_size:
         return False
-    BaseFigureWidget._esm = PLOTLY_STUB % {"base": json.dumps(env["VOILA_BASE_URL"]), "template": TEMPLATE,
-                                           "module": PLOTLY_MODULE, "version": info["sha256"][:12]}
+    partial = info["partial"]
+    BaseFigureWidget._esm = PLOTLY_STUB % {
+        "base": json.dumps(env["VOILA_BASE_URL"]), "template": TEMPLATE,
+        "traces": json.dumps(partial["traces"] if partial else []),
+        "partial": json.dumps(f"{PLOTLY_PARTIAL}.js?v={partial['sha256'][:12]}" if partial else ""),
+        "full": json.dumps(f"{PLOTLY_MODULE}?v={info['sha256'][:12]}")}
     return True
 
 

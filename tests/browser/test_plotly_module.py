@@ -1,23 +1,39 @@
 """Under Voila a figure loads plotly's module by URL from the kit's template (widgets/compat.py),
-once per browser, instead of receiving 5 MB of JavaScript in its widget state."""
+once per browser, instead of receiving 5 MB of JavaScript in its widget state: the build with
+plotly.js's partial "cartesian" bundle when all its traces are of those types, else plotly's own."""
 
 import pytest
 from conftest import PageWatch, open_page
 
 pytestmark = pytest.mark.browser
 
-DRAWN = "() => { const p = document.querySelector('.js-plotly-plot'); return !!(p && p.data && p.data.length); }"
+DRAWN = """() => { const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  return plots.length > 0 && plots.every(p => p.data && p.data.length); }"""
 
 
-def test_a_lesson_figure_draws_from_the_templates_copy_of_plotly(browser, voila_server):
+def _modules(browser, url, notebook):
     watch = PageWatch()
-    page = open_page(browser, voila_server.url, "lessons/koopman.ipynb", watch=watch, selector="")
+    page = open_page(browser, url, notebook, watch=watch, selector="")
     try:
         page.wait_for_function(DRAWN, timeout=90_000)
-        fetched = [u for u in watch.requests if "/static/plotly-widget.js?v=" in u]
-        assert len(fetched) == 1, watch.requests
-        assert "/voila/templates/teachkit-lite/static/" in fetched[0]
         assert not watch.page_errors and not watch.external
         assert page.locator(".voila-error").count() == 0
+        types = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                              ".flatMap(p => p._fullData.map(t => t.type))")
+        fetched = [u for u in watch.requests if "/static/plotly-widget" in u]
+        assert all("/voila/templates/teachkit-lite/static/" in u for u in fetched)
+        return {u.split("/static/")[1].split("?")[0] for u in fetched}, fetched, set(types)
     finally:
         page.context.close()
+
+
+def test_a_lesson_figure_draws_from_the_partial_build(browser, voila_server):
+    files, fetched, types = _modules(browser, voila_server.url, "lessons/koopman.ipynb")
+    assert files == {"plotly-widget-cartesian.js"} and len(fetched) == 1, fetched  # once for all figures
+    assert types and "scattergl" not in types
+
+
+def test_a_figure_with_a_webgl_trace_draws_from_plotlys_own_module(browser, voila_server):
+    files, fetched, types = _modules(browser, voila_server.url, "lessons/tours.ipynb")
+    assert "scattergl" in types
+    assert "plotly-widget.js" in files, fetched

@@ -149,16 +149,16 @@ class MapView:
         fig = self._fig
         if fig is None:
             return
+        want = go.Scattergl if len(self.state.data) > WEBGL_FROM else go.Scatter
+        if not isinstance(fig.data[0], want):  # crossed the WebGL threshold: a new figure, as the
+            self._fig = self._make()         # browser picks plotly's module for a figure's trace types
+            if self.slot.children[:1] == (fig,):  # once, when it first draws it (widgets/compat.py)
+                self.slot.children = (self._fig,)
+            fig.close()
+            return
         pts = self._points()
         self._drawn_for = self.state.data
         fig.layout.title.text = map_title(self.state.shown)
-        want = go.Scattergl if len(self.state.data) > WEBGL_FROM else go.Scatter
-        if not isinstance(fig.data[0], want):  # crossed the WebGL threshold: swap the trace
-            fig.data = []
-            fig.add_trace(self._points_trace(pts))
-            fig.add_trace(self._ring_trace())
-            self._connect(fig)
-            return
         with fig.batch_update():
             fig.data[1].x, fig.data[1].y = self.ring_xy()
             points = fig.data[0]

@@ -1,0 +1,85 @@
+// plotly's FigureWidget module with a smaller plotly.js inside.
+//
+// plotly (the Python package) ships its FigureWidget front end as one ES module,
+// package_data/widgetbundle.js: the widget's own code (about 140 kB) and all of plotly.js (4.8 MB,
+// every trace type, maplibre and WebGL included) wrapped in one CommonJS shim. Evaluating it costs a
+// page about 0.7 s of main-thread time before any figure draws, and the kit's figures use only a few
+// 2-D trace types. plotly.js publishes partial bundles of the same release; "cartesian" (1.5 MB)
+// has the trace types listed in its package README (bar, box, contour, heatmap, histogram,
+// histogram2d, histogram2dcontour, image, pie, scatter, scatterternary, violin) and the same API.
+//
+// This step takes the template's copy of plotly's module (plotly-widget.js, written by
+// `python -m widgets.compat` from the installed plotly), finds that one CommonJS shim with a JavaScript
+// parser, checks that it is plotly.js of the same version as the partial bundle, and writes
+// plotly-widget-cartesian.js: the same module with the partial bundle in the shim. The widget code
+// is not touched; it calls only plotly.js's public API (newPlot, react, restyle, relayout, update,
+// animate, addTraces, deleteTraces, moveTraces, purge, Plots.resize), which the partial bundles keep.
+// widgets/compat.py sends a figure to this module when all its traces are of those types.
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { parse } from 'acorn';
+
+const PARTIAL = 'plotly.js-cartesian-dist-min';
+const FULL_MODULE = 'plotly-widget.js';
+export const OUTPUT = 'plotly-widget-cartesian';
+
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+const plotlyVersion = (text, where) => {
+  const found = new Set([...text.matchAll(/\.version="(\d+\.\d+\.\d+)"/g)].map((m) => m[1]));
+  if (found.size !== 1) {
+    throw new Error(`plotly-partial: expected one plotly.js version in ${where}, found ${[...found].join(', ') || 'none'}`);
+  }
+  return [...found][0];
+};
+
+// The module's one `var X = __commonJS((exports, module) => {...})`: the largest top-level call
+// whose only argument is a two-parameter arrow function (esbuild's CommonJS wrapper).
+function commonJsShim(source) {
+  const ast = parse(source, { ecmaVersion: 'latest', sourceType: 'module' });
+  const shims = [];
+  for (const node of ast.body) {
+    for (const decl of node.type === 'VariableDeclaration' ? node.declarations : []) {
+      const init = decl.init;
+      if (init?.type === 'CallExpression' && init.arguments.length === 1
+          && init.arguments[0].type === 'ArrowFunctionExpression' && init.arguments[0].params.length === 2) {
+        shims.push(init.arguments[0]);
+      }
+    }
+  }
+  shims.sort((a, b) => (b.end - b.start) - (a.end - a.start));
+  if (!shims.length || shims[0].end - shims[0].start < source.length / 2) {
+    throw new Error("plotly-partial: plotly.js is no longer one CommonJS shim in plotly's module: update plotly-partial.mjs");
+  }
+  return shims[0];
+}
+
+export async function buildPartialPlotly(staticDir) {
+  const full = await readFile(`${staticDir}/${FULL_MODULE}`, 'utf8');
+  const fullInfo = JSON.parse(await readFile(`${staticDir}/plotly-widget.json`, 'utf8'));
+  if (sha256(full) !== fullInfo.sha256) {
+    throw new Error(`plotly-partial: ${FULL_MODULE} does not match plotly-widget.json: run python -m widgets.compat`);
+  }
+  const shim = commonJsShim(full);
+  const inside = full.slice(shim.start, shim.end);
+  const require = createRequire(import.meta.url);
+  const partialPath = require.resolve(PARTIAL);
+  const partial = await readFile(partialPath, 'utf8');
+  const { version } = JSON.parse(await readFile(require.resolve(`${PARTIAL}/package.json`), 'utf8'));
+  const want = plotlyVersion(inside, `plotly ${fullInfo.plotly}'s module`);
+  if (plotlyVersion(partial, PARTIAL) !== want || version !== want) {
+    throw new Error(`plotly-partial: plotly ${fullInfo.plotly} bundles plotly.js ${want}, the kit has ${PARTIAL} ${version}: `
+                    + `pin ${PARTIAL}@${want} in frontend/package.json`);
+  }
+  const traces = [...new Set([...partial.matchAll(/moduleType:"trace",name:"(\w+)"/g)].map((m) => m[1]))].sort();
+  if (!traces.includes('scatter')) {
+    throw new Error(`plotly-partial: no trace types found in ${PARTIAL}`);
+  }
+  // the partial bundle is a UMD file: in the shim it sets module.exports, as plotly.js's own dist does
+  const module = `${full.slice(0, shim.start)}(exports, module) => {\n${partial}\n}${full.slice(shim.end)}`;
+  await writeFile(`${staticDir}/${OUTPUT}.js`, module);
+  const info = { from_sha256: fullInfo.sha256, plotly: fullInfo.plotly, plotly_js: want, bundle: `${PARTIAL}@${version}`,
+                 traces, bytes: Buffer.byteLength(module), sha256: sha256(module) };
+  await writeFile(`${staticDir}/${OUTPUT}.json`, `${JSON.stringify(info, null, 1)}\n`);
+  return info;
+}
