@@ -158,12 +158,17 @@ const base = kit ? kit.src.replace(/voila\\/templates\\/.*$/, '') : new URL(%(ba
 const folder = `${base}voila/templates/%(template)s/static/`;
 const partial = new Set(%(traces)s);
 const fits = (data) => Array.isArray(data) && data.every((trace) => partial.has(trace.type || 'scatter'));
+// the template's preload of the same file (teachkit-lite, "figures" notebooks): import that very URL
+const preloaded = document.querySelector('link[rel="modulepreload"][data-kit-figures]');
+const url = (file) => (preloaded && new URL(preloaded.href).pathname.endsWith(`/${file.split('?')[0]}`)
+  ? preloaded.href : folder + file);
 export default () => {
   let widget;
   return {
     async initialize(context) {
-      const file = fits(context.model.get('_widget_data')) ? %(partial)s : %(full)s;
-      widget = (await import(folder + file)).default();
+      const loading = import(url(fits(context.model.get('_widget_data')) ? %(partial)s : %(full)s));
+      (globalThis.kitFigureModules ||= []).push(loading); // kit.js typesets the page's math after them
+      widget = (await loading).default();
       return widget.initialize(context);
     },
     render(context) { return widget.render(context); },

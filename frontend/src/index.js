@@ -100,8 +100,33 @@ function shutdownOnLeave(baseUrl, kernel) {
   });
 }
 
+// kit.js is an async module in the page's head: it runs as soon as it has arrived. A fresh kernel
+// (a cold start) is then still running the notebook while Voila streams the page, and the browser has
+// nothing to do: on a page that draws figures (the template's preload link, data-kit-figures), it
+// evaluates plotly's module now rather than after the kernel has finished. A preheated page arrives
+// whole; its figures import the module when they are first drawn (the link has fetched it already).
+const parsed = document.readyState === 'loading'
+  ? new Promise((resolve) => { document.addEventListener('DOMContentLoaded', resolve, { once: true }); })
+  : Promise.resolve();
+const figureModule = document.querySelector('link[rel="modulepreload"][data-kit-figures]');
+if (figureModule && document.readyState === 'loading') {
+  import(figureModule.href).catch(() => {}); // the figure's own import reports a failure
+}
+
+/** Resolves when the figures' modules have been evaluated and the page has had a quiet moment. */
+async function figuresDrawn() {
+  await Promise.allSettled(globalThis.kitFigureModules || []); // filled by widgets/compat.py's stub
+  await new Promise((resolve) => {
+    if (window.requestIdleCallback) {
+      window.requestIdleCallback(resolve, { timeout: 1000 });
+    } else {
+      setTimeout(resolve, 0);
+    }
+  });
+}
+
 async function main() {
-  const math = typesetMarkdownCells();
+  await parsed;
   const config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
   const serverSettings = ServerConnection.makeSettings({ baseUrl: config.baseUrl });
   const kernel = new KernelConnection({ model: { id: config.kernelId, name: 'python3' }, serverSettings });
@@ -126,7 +151,9 @@ async function main() {
       preformatted(host, `This part of the page could not be shown (${error.message}).`, true);
     }
   }));
-  await math;
+  // MathJax (1.2 MB) comes after the widgets and their figures, which the student looks at first
+  await figuresDrawn();
+  await typesetMarkdownCells();
   document.body.dataset.kitReady = 'true';
 }
 
