@@ -36,7 +36,9 @@ from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
-from scipy.stats import binom
+from widgets.lazyimport import lazy
+
+binom = lazy("scipy.stats", "binom")  # scipy.stats costs ~0.5 s: imported when first used
 from threadpoolctl import threadpool_limits
 
 LESSON = {

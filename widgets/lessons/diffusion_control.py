@@ -30,8 +30,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.linalg import expm
-from scipy.signal import lfilter
+from widgets.lazyimport import lazy
+
+expm = lazy("scipy.linalg", "expm")  # scipy imported when first used
+lfilter = lazy("scipy.signal", "lfilter")
 
 from . import diffusion as dm
 

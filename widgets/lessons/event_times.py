@@ -38,8 +38,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.linalg import expm
-from scipy.special import ndtr
+from widgets.lazyimport import lazy
+
+expm = lazy("scipy.linalg", "expm")  # scipy imported when first used
+ndtr = lazy("scipy.special", "ndtr")
 
 from .event_times_hawkes import (  # noqa: F401 (re-exported: the lesson's names are all here)
     hawkes_thinning, hawkes_intensity, hawkes_loglik, HawkesMLE, HAWKES_WINDOW, HAWKES_GRID,

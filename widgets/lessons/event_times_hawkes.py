@@ -12,7 +12,9 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import minimize
+from widgets.lazyimport import lazy
+
+minimize = lazy("scipy.optimize", "minimize")  # scipy imported when first used
 
 
 # ----------------------------------------------------------------------------- Hawkes process

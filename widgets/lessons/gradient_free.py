@@ -37,7 +37,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.signal import lfilter
+from widgets.lazyimport import lazy
+
+lfilter = lazy("scipy.signal", "lfilter")  # scipy.signal costs ~0.5 s: imported when first used
 
 LESSON = {
     "slug": "gradient_free",

@@ -45,7 +45,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import linprog
+from widgets.lazyimport import lazy
+
+linprog = lazy("scipy.optimize", "linprog")  # scipy imported when first used
 
 LESSON = {
     "slug": "implicit_diff",

@@ -37,7 +37,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import digamma
+from widgets.lazyimport import lazy
+
+digamma = lazy("scipy.special", "digamma")  # scipy imported when first used
 from threadpoolctl import threadpool_limits
 
 LESSON = {

@@ -41,7 +41,9 @@ from bisect import bisect_right
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import binom
+from widgets.lazyimport import lazy
+
+binom = lazy("scipy.stats", "binom")  # scipy.stats costs ~0.5 s: imported when first used
 
 LESSON = {
     "slug": "unusual_feedback",
