@@ -11,7 +11,13 @@ import itertools
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from widgets.lazyimport import lazy
+
+from .diskcache import on_disk
+
+Bounds = lazy("scipy.optimize", "Bounds")  # scipy.optimize costs ~0.3 s: imported when first used
+LinearConstraint = lazy("scipy.optimize", "LinearConstraint")
+milp = lazy("scipy.optimize", "milp")
 
 
 # ----------------------------------------------------------------------------- coupled restless arms (SEQUOIA)
@@ -137,6 +143,7 @@ def policy_value(policy) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
+@on_disk  # the same for every page; its integer programs import scipy.optimize (~0.3 s)
 def arms_policies() -> dict:
     """Q* by value iteration over the joint action space, and the policies compared: the optimum, the
     Q-network's (its best feasible set; the MIP finds the same one, see ``qnet_mip``), a myopic one
@@ -156,6 +163,7 @@ def arms_policies() -> dict:
 
 
 @lru_cache(maxsize=64)
+@on_disk  # one per arm state: a page's first view runs integer programs (and imports scipy.optimize)
 def arms_state(state: str) -> dict:
     """One state's decision: the MIP's set, every feasible set's Q-network and Q* values, the myopic set."""
     m, pol = arms_mdp(), arms_policies()

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import compression as cm
+from . import compression as cm, diskcache
 from .base import Lesson, LessonDisplay, add, assign, set_title, table, trace
 from .controls import Choice, Pick
 
@@ -209,6 +209,7 @@ class CompressionLesson(Lesson):
             for name in names:
                 self.controls[name].disabled = values["mode"] != mode
 
+    @diskcache.default_result  # the first view's result is read from disk (diskcache.py)
     def compute(self, mode, params, sparsity, generations, nonzeros, threshold, split):
         return cm.lesson_state(mode, params=params, sparsity=sparsity, generations=generations,
                                nonzeros=nonzeros, threshold=threshold, split=split)

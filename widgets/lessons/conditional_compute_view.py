@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import conditional_compute as cc
+from . import conditional_compute as cc, diskcache
 from .base import Lesson, LessonDisplay, add, assign, polylines, set_title, table, trace
 from .controls import Choice, LogSlider, Pick, Slider, Toggle
 
@@ -158,6 +158,7 @@ class ConditionalComputeLesson(Lesson):
                "Bricks and early exits": ["bricks", "grow", "tau", "lam"], "Physics experts": ["pieces", "layout"]}
     Display = ConditionalDisplay
 
+    @diskcache.default_result  # the first view's result is read from disk (diskcache.py)
     def compute(self, experts, top_k, factor, skew, balance, bricks, grow, tau, lam, pieces, layout):
         return cc.lesson_state(experts, top_k, factor, skew, balance, bricks, grow, tau, lam, pieces, layout)
 

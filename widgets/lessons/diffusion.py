@@ -27,6 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .diskcache import on_disk
 from .diffusion_forward import (  # noqa: F401 (re-exported: the lesson's names are all here)
     EPS, BETA0, BETA1, SCHEDULES, PRESETS, NOISE_BANK, GaussianMixture, make_preset, noise_bank,
     vp_log_alpha, vp_alpha, vp_sigma, vp_lambda, vp_t_of_lambda, time_steps,
@@ -215,6 +216,7 @@ def data_sample(name: str, n: int = 20_000) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
+@on_disk  # 0.1 s, the same for every page of a preset
 def density_grid(name: str, size: int = 90, lim: float = 2.6, xlim: float = 4.4):
     """Data density on a grid over [-xlim, xlim] x [-lim, lim], for the background contour."""
     gx = np.linspace(-xlim, xlim, int(size * xlim / lim))
@@ -225,12 +227,14 @@ def density_grid(name: str, size: int = 90, lim: float = 2.6, xlim: float = 4.4)
 
 
 @lru_cache(maxsize=8)
+@on_disk  # 0.4 s of fine solves, the same for every page of a preset
 def cached_reference(name: str) -> np.ndarray:
     """The fine PF-ODE solve of the first ERROR_PARTICLES particles (schedule-independent)."""
     return reference_solution(preset(name, fast=True), noise_bank(ERROR_PARTICLES))
 
 
 @lru_cache(maxsize=32)
+@on_disk  # a page's first view: 0.15 s of solves
 def cached_error_curves(name: str, schedule: str):
     """Error-vs-NFE curves for all solvers (same noise, same reference): dict solver -> errors.
 
@@ -247,6 +251,7 @@ def cached_error_curves(name: str, schedule: str):
 
 
 @lru_cache(maxsize=8)
+@on_disk
 def cached_reference_paths(name: str, n_show: int = 40, steps: int = 200):
     """Fine PF-ODE trajectories of the first n_show particles (grey background in the view)."""
     _, path = dpm_solver_2m(_denoiser(preset(name, fast=True)), noise_bank(n_show), time_steps(steps, "logSNR"),
@@ -255,6 +260,7 @@ def cached_reference_paths(name: str, n_show: int = 40, steps: int = 200):
 
 
 @lru_cache(maxsize=8)
+@on_disk  # a page's first view: 1 s of solves and scipy's k-d tree (0.5 s to import)
 def cached_path_comparison(name: str):
     return path_comparison(preset(name, fast=True))
 

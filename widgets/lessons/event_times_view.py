@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import event_times as et
+from . import event_times as et, diskcache
 from .base import Lesson, LessonDisplay, add, assign, set_title, table, trace
 from .controls import Choice, Pick, Slider
 
@@ -209,6 +209,7 @@ class EventTimesLesson(Lesson):
                "Restarts": ["p", "dprime", "threshold", "tau"]}
     Display = EventTimesDisplay
 
+    @diskcache.default_result  # the first view's result is read from disk (diskcache.py)
     def compute(self, k01, k12, k20, back, paths, observed, mu, branching, beta, horizon, hawkes_view, prompts,
                 p, dprime, threshold, tau):
         snap = et.snapshot_state(k01, k12, k20, back, int(paths), SEED) if observed == "noisy snapshots" else None

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import gradient_free as gf
+from . import gradient_free as gf, diskcache
 from .base import Lesson, LessonDisplay, add, assign, set_title, table, trace
 from .controls import Choice, LogSlider, Pick, Slider
 
@@ -152,6 +152,7 @@ class GradientFreeLesson(Lesson):
                "Anarchic clients": ["p", "kmax", "aggregation", "local_lr"], "LQR policy gradient": ["pg_method", "eta", "beta", "batch"]}
     Display = GradientFreeDisplay
 
+    @diskcache.default_result  # the first view's result is read from disk (diskcache.py)
     def compute(self, cbo_view, alpha, lam, sigma, centre, tau, repel, p, kmax, aggregation, local_lr, eta, beta,
                 batch, pg_method):
         step = gf.cbo_step(float(centre), float(tau), float(alpha)) if cbo_view == "one step" else None

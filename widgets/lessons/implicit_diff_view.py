@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import implicit_diff as idf
+from . import implicit_diff as idf, diskcache
 from .base import Lesson, LessonDisplay, add, assign, polylines, set_title, table, trace
 from .controls import Choice, LogSlider, Pick, Slider
 
@@ -214,6 +214,7 @@ class ImplicitDiffLesson(Lesson):
                "Conservation": ["subdomains", "noise", "drift"]}
     Display = ImplicitDiffDisplay
 
+    @diskcache.default_result  # the first view's result is read from disk (diskcache.py)
     def compute(self, features, condition, lam, d1, d2, water, against, noise, drift, subdomains):
         return {"ridge": idf.ridge_state(features, float(lam), condition),
                 "dispatch": idf.dispatch_state(float(d1), float(d2), float(water), against),

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import information_bottleneck as ib
+from . import information_bottleneck as ib, diskcache
 from .base import Lesson, LessonDisplay, add, assign, set_title, table, trace
 from .controls import Pick, Slider
 
@@ -106,6 +106,7 @@ class InformationBottleneckLesson(Lesson):
     COLUMNS = {"The data and the estimator": ["d", "n", "k", "tau"], "Training": ["step"]}
     Display = PlaneDisplay
 
+    @diskcache.default_result  # the first view's result is read from disk (diskcache.py)
     def compute(self, d, n, k, tau, step):
         return {"plane": ib.information_plane(d, n, k, tau), "curves": ib.bias_curves(n, tau, step)}
 

@@ -44,6 +44,8 @@ from itertools import permutations
 
 import numpy as np
 
+from .diskcache import on_disk
+
 LESSON = {
     "slug": "rl_internals",
     "title": "What goes wrong inside deep RL agents",
@@ -189,6 +191,7 @@ def train_value_net(lr: float, seed: int = 0) -> dict:
             "alphas": np.array(alphas)}
 
 
+@on_disk  # 0.2 s per call; 18 control settings
 def dormant_curves(lr: float, tau: float) -> dict:
     run = train_value_net(float(lr))
     ratio = dormant_ratio(run["scores"], tau)            # (records, arms)
@@ -331,6 +334,7 @@ PLANNER_EPISODES = 300
 
 
 @lru_cache(maxsize=8)
+@on_disk
 def train_planner(episodes: int = PLANNER_EPISODES, seed: int = 1) -> dict:
     """Q-learning of the subgoal values (optimistic start at 0, epsilon from 1 down to 0.05).
     After every episode: the greedy team's makespan and paths, and the moves used so far."""
@@ -380,6 +384,7 @@ def flat_rollout(q, index, rng=None, eps=0.0, lr=0.0, cap=FLAT_CAP, items=ITEMS,
 
 
 @lru_cache(maxsize=2)
+@on_disk  # 0.2 s, the same for every page
 def train_flat(episodes: int = FLAT_EPISODES, seed: int = 0) -> dict:
     cells = free_cells()
     index = {c: i for i, c in enumerate(cells)}

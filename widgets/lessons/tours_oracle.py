@@ -11,8 +11,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
+from widgets.lazyimport import lazy
+
+from .diskcache import on_disk  # the road-graph results below are the same for every page
+
+csr_matrix = lazy("scipy.sparse", "csr_matrix")  # scipy imported when first used
+connected_components = lazy("scipy.sparse.csgraph", "connected_components")
+dijkstra = lazy("scipy.sparse.csgraph", "dijkstra")
 
 
 # ----------------------------------------------------------------------------- shortcut partitions
@@ -25,6 +30,7 @@ ROADS = {"grid": "grid (planar)", "diagonal": "grid + diagonals (not planar)"}
 
 
 @lru_cache(maxsize=4)
+@on_disk
 def grid_graph(roads: str = "grid", side: int = GRID_SIDE, seed: int = 0) -> dict:
     """A side x side grid with road lengths uniform in [1, 2] (planar); with ``roads="diagonal"``
     every cell also gets both diagonals, length sqrt(2) times [1, 2]: crossing roads (overpasses),
@@ -106,6 +112,7 @@ def oracle_scales(diameter: float, eps: float, w_min: float = 1.0) -> list[float
 
 
 @lru_cache(maxsize=8)
+@on_disk
 def build_oracle(eps: float, roads: str = "grid") -> dict:
     """One cop partition per scale (cluster radius r = eps*scale/16, so every vertex is within 2r =
     eps*scale/8 of its centre); at each scale store each vertex's
@@ -147,6 +154,7 @@ def oracle_query(oracle: dict, u, v):
 
 
 @lru_cache(maxsize=8)
+@on_disk
 def oracle_report(eps: float, roads: str = "grid") -> dict:
     """The stretch (answer / true distance) of every pair, its worst and mean, and the space used."""
     g, oracle = grid_graph(roads), build_oracle(eps, roads)
@@ -203,6 +211,7 @@ def shortest_path(u: int, v: int, roads: str = "grid") -> list:
 
 
 @lru_cache(maxsize=128)
+@on_disk
 def query_picture(eps: float, level: int, query: int, roads: str = "grid") -> dict:
     """One query: the exact path, the oracle's route (u -> c_u -> c_v -> v at the scale it used),
     and the clusters of the shown level."""

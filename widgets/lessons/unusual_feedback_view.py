@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import unusual_feedback as uf
+from . import unusual_feedback as uf, diskcache
 from .base import Lesson, LessonDisplay, add, assign, set_title, table, trace
 from .controls import Choice, Pick, Slider
 
@@ -153,6 +153,7 @@ class UnusualFeedbackLesson(Lesson):
                "Hidden state": ["alpha"]}
     Display = UnusualFeedbackDisplay
 
+    @diskcache.default_result  # the first view's result is read from disk (diskcache.py)
     def compute(self, threshold, noise, eps, tasks, alpha):
         finite = tasks == "12 tasks"
         teach = uf.teacher_run if finite else uf.alp_gmm_run
