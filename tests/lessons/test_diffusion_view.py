@@ -153,3 +153,20 @@ def test_students_jump_along_the_ode_and_snap_to_trained_steps(lesson):
     assert lesson.trace("marker").y[0] > 2 * tscd       # CD's re-noising leaves the trajectory
     lesson.controls["solver"].value = "DPM-Solver++(2M)"
     lesson.controls["nfe"].value = 10
+
+
+def test_first_draw_is_cheap_for_the_browser():
+    """The first figure is drawn once (margins set, no auto-margin pass), solver steps are dots only
+    while they can be told apart, and the density grid is 60 rows: what it costs the browser."""
+    from widgets.lessons.diffusion_view import MAX_DOTS, DiffusionDisplay
+
+    lesson = view()
+    fig = lesson.figure
+    assert all(ax.automargin is False for ax in (*fig.select_xaxes(), *fig.select_yaxes()))
+    assert fig.layout.margin.l >= 60   # the y title of the error panel fits
+    assert lesson.values()["nfe"] > MAX_DOTS and lesson.trace("solver steps").mode == "lines"
+    lesson.controls["nfe"].value = 10
+    assert lesson.trace("solver steps").mode == "lines+markers"
+    assert np.shape(lesson.trace("density:samples").z) == (60, 101)
+    assert len(fig.to_json()) < 600_000
+    assert DiffusionDisplay.figure().layout.margin.l == fig.layout.margin.l
