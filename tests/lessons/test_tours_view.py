@@ -19,6 +19,8 @@ def test_default_draws_ten_cities_their_tours_and_the_grid(lesson):
     assert len(trace(fig, "cities").x) == 10
     assert len(trace(fig, "opt").x) == 11                       # closed tour
     assert len(trace(fig, "vertices").x) == T.GRID_SIDE ** 2
+    # cheap to draw first: margins already where auto-margin takes them (the legend below), one draw
+    assert fig.layout.margin.b == 175
     assert len(trace(fig, "curve_softdist").y) == T.MAX_BUDGET
     assert list(trace(fig, "budget").x) == [50, 50]
     text = lesson.readout.value

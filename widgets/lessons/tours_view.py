@@ -84,7 +84,9 @@ class ToursDisplay(LessonDisplay):
                                      line=dict(color="#d62728", width=2, dash="dash")), 2, 2)
         add(fig, "ends", go.Scatter(x=[], y=[], mode="markers", showlegend=False,
                                     marker=dict(size=13, symbol="star", color="black")), 2, 2)
-        fig.update_layout(width=980, height=860, margin=dict(l=50, r=20, t=50, b=40),
+        # the margins auto-margin reaches (the legend below needs b=175): set from the start, the first
+        # show draws once instead of twice
+        fig.update_layout(width=980, height=860, margin=dict(l=50, r=22, t=50, b=175),
                           template="plotly_white", legend=dict(orientation="h", y=-0.06, x=0))
         for row, col in ((1, 1), (2, 1)):
             fig.update_xaxes(range=[-0.05, 1.05], showticklabels=False, row=row, col=col)
