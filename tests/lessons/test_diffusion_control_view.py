@@ -22,6 +22,8 @@ def test_default_is_the_streaming_buffer(lesson):
     assert len(data(lesson, "R1").y) == 6                   # one sd per buffer entry
     assert "denoiser calls per action" in lesson.readout.value
     assert lesson.controls["rotation"].disabled and not lesson.controls["horizon"].disabled
+    # the margins plotly's auto-margin reaches for this scenario (legend below): the first show draws once
+    assert (lesson.figure.layout.margin.l, lesson.figure.layout.margin.b) == (62, 132)
 
 
 def test_scenarios_and_sliders_redraw_in_place(lesson):

@@ -54,7 +54,9 @@ class DiffusionControlDisplay(LessonDisplay):
         for side, n in SLOTS.items():
             for i in range(n):
                 add(fig, f"{side}{i}", go.Scatter(x=[], y=[]), 1, 1 if side == "L" else 2)
-        fig.update_layout(width=980, height=540, margin=dict(l=50, r=20, t=50, b=120),
+        # the margins auto-margin reaches for the first scenario, set from the start: the first show
+        # draws once, not twice (auto-margin stays on for the other scenarios' labels)
+        fig.update_layout(width=980, height=540, margin=dict(l=62, r=20, t=50, b=132),
                           template="plotly_white", legend=dict(orientation="h", y=-0.2, x=0, yanchor="top"),
                           font=dict(size=12))
         fig.update_annotations(font_size=14)
