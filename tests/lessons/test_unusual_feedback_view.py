@@ -23,6 +23,8 @@ def test_default_panels(lesson):
     assert y(lesson, "share")[:4].sum() > 0.7                       # the learnable tasks
     assert "α = 0.30" in lesson.figure.layout.annotations[3].text
     assert "29 observations" in lesson.readout.value
+    # the margins auto-margin reaches (legend at the right), set from the start: the first show draws once
+    assert (lesson.figure.layout.margin.l, lesson.figure.layout.margin.r) == (66, 193)
 
 
 def test_controls_redraw_in_place(lesson):

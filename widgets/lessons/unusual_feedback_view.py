@@ -61,7 +61,9 @@ class UnusualFeedbackDisplay(LessonDisplay):
                                          marker=dict(color="black", size=8, symbol="circle-open")), 2, 2)
         add(fig, "needed", go.Scatter(x=[], y=[1e-4, 0.6], mode="lines", name="5% error",
                                       line=dict(color="black", width=1), showlegend=False), 2, 2)
-        fig.update_layout(width=980, height=760, margin=dict(l=60, r=30, t=50, b=40), template="plotly_white",
+        # the margins auto-margin reaches (r=193 for the legend at the right), set from the start: the
+        # first show draws once, not twice
+        fig.update_layout(width=980, height=760, margin=dict(l=66, r=193, t=50, b=53), template="plotly_white",
                           legend=dict(font=dict(size=10), x=1.02, y=1), bargap=0.25)
         fig.update_xaxes(title_text="round", row=1, col=1)
         fig.update_yaxes(title_text="regret (solid), queries (dashed)", row=1, col=1)
