@@ -168,5 +168,5 @@ def test_first_draw_is_cheap_for_the_browser():
     lesson.controls["nfe"].value = 10
     assert lesson.trace("solver steps").mode == "lines+markers"
     assert np.shape(lesson.trace("density:samples").z) == (60, 101)
-    assert len(fig.to_json()) < 600_000
+    assert len(fig.to_json()) < 500_000
     assert DiffusionDisplay.figure().layout.margin.l == fig.layout.margin.l
