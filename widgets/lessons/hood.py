@@ -3,8 +3,9 @@
 In JupyterLab the student reads and edits the code itself (the notebook holds a copy of the
 function in a code cell; ``tests/lessons/test_lessons.py`` checks the copy equals the module's
 source). Voila strips code cells, so there the same function is shown as a syntax-highlighted
-listing (Pygments, inline styles: nothing fetched). ``under_the_hood(fn)`` shows the listing in
-Voila and a one-line pointer elsewhere; ``Exercise`` sections use ``try_it`` and ``solution``.
+listing (Pygments, inline styles: nothing fetched; kept on disk, see ``highlighted``).
+``under_the_hood(fn)`` shows the listing in Voila and a one-line pointer elsewhere; ``Exercise``
+sections use ``try_it`` and ``solution``.
 """
 
 from __future__ import annotations
@@ -16,15 +17,12 @@ import textwrap
 from typing import Callable
 
 from IPython.display import HTML
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
 
 from .exercise import Exercise
 
-_FORMATTER = HtmlFormatter(noclasses=True, style="friendly", nobackground=True,
-                           prestyles="margin:0;line-height:1.4;font-family:ui-monospace,"
-                                     "SFMono-Regular,Menlo,Consolas,'DejaVu Sans Mono',monospace")
+_FORMATTER_OPTIONS = dict(noclasses=True, style="friendly", nobackground=True,
+                          prestyles="margin:0;line-height:1.4;font-family:ui-monospace,"
+                                    "SFMono-Regular,Menlo,Consolas,'DejaVu Sans Mono',monospace")
 BOX = ("border:1px solid #d0d7de;border-radius:6px;padding:6px 10px;background:#f6f8fa;"
        "overflow-x:auto;font-size:12.5px")
 
@@ -34,8 +32,39 @@ def in_voila() -> bool:
     return "VOILA_KERNEL_ID" in os.environ or "VOILA_BASE_URL" in os.environ
 
 
+def highlighted(code: str) -> str:
+    """``code`` as Pygments' HTML, kept in ``widgets.cache_dir()`` by a hash of the code, the
+    options and Pygments' version: a fresh kernel's first highlight compiles the Python lexer's
+    rules (30-80 ms of every lesson page, which shows two or three listings)."""
+    import hashlib
+
+    import pygments
+
+    from widgets import cache_dir
+
+    key = hashlib.sha256(repr((pygments.__version__, _FORMATTER_OPTIONS, code)).encode()).hexdigest()[:20]
+    path = cache_dir() / f"listing-{key}.html"
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        pass
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    body = highlight(code, PythonLexer(), HtmlFormatter(**_FORMATTER_OPTIONS))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(body, encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass
+    return body
+
+
 def listing_html(source: str, caption: str = "") -> str:
-    body = highlight(textwrap.dedent(source), PythonLexer(), _FORMATTER)
+    body = highlighted(textwrap.dedent(source))
     head = f"<div style='font-size:12px;color:#555;margin-bottom:2px'>{caption}</div>" if caption else ""
     return f"<div class='kit-listing'>{head}<div style='{BOX}'>{body}</div></div>"
 
