@@ -38,6 +38,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .diskcache import on_disk
 from .combinatorial_choice_arms import (  # noqa: F401 (re-exported: the lesson's names are all here)
     ARMS, ARM_GAMMA, ARM_BUDGET, ARM_COST, ARM_PGOOD, ARM_STATES, arms_mdp, arms_inputs, qnet,
     train_qnet, QNET, qnet_mip, policy_value, arms_policies, arms_state,
@@ -178,6 +179,7 @@ def run_stream(bits, k, eps=0.25, n_events=100, adversarial=False, seed=0):
 
 
 @lru_cache(maxsize=32)
+@on_disk  # 25-30 ms of a page's first view
 def coverage_stream(k: int, eps: float, adversarial: bool, seed: int = 0) -> dict:
     sensors, targets, bits = sensor_field(seed=seed)
     rows = run_stream(bits, k, eps, adversarial=adversarial, seed=seed + 1)
@@ -225,6 +227,7 @@ def walk_value(cells, weight, sensed) -> float:
 
 
 @lru_cache(maxsize=16)
+@on_disk  # 25-30 ms of a page's first view
 def path_plans(horizon: int) -> dict:
     """Walks of ``horizon`` moves from the start: best for the additive reward, greedy, optimum."""
     weight, sensed, step, start = path_world()
@@ -557,6 +560,7 @@ def simulated_grouping_error(mu, n_groups: int, samples_per_action: int, reps=40
 
 
 @lru_cache(maxsize=16)
+@on_disk  # 25-30 ms of a page's first view
 def grouping_curves(samples_per_action: int) -> dict:
     """bias^2, variance and their sum for every number of groups, plus simulated points."""
     mu = action_means()
