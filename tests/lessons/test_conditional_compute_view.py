@@ -27,8 +27,6 @@ def test_default_view_draws_every_panel(lesson):
     assert len(ys(lesson, "experts")) == cc.N_POINTS
     text = lesson.readout.value
     assert "Capacity C = 256" in text and "threshold τ = 0.70" in text and "kit-exit-table" in text
-    # the margins auto-margin reaches (legend below), set from the start: the first show draws once
-    assert lesson.figure.layout.margin.b == 147
 
 
 def test_controls_redraw_in_place(lesson):
