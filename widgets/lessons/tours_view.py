@@ -75,7 +75,9 @@ class ToursDisplay(LessonDisplay):
                                          line=dict(color="#dddddd", width=1)), 2, 2)
         add(fig, "inside", go.Scatter(x=[], y=[], mode="lines", name="road inside a cluster", hoverinfo="skip",
                                       line=dict(color="#888888", width=4)), 2, 2)
-        add(fig, "vertices", go.Scattergl(x=[], y=[], mode="markers", showlegend=False,
+        # 256 points: SVG costs less than a WebGL context (0.3-0.6 s in headless Chromium), and a figure
+        # without WebGL draws from plotly's partial bundle (widgets/compat.py)
+        add(fig, "vertices", go.Scatter(x=[], y=[], mode="markers", showlegend=False,
                                           marker=dict(size=7, color=[], cmin=0, cmax=len(PALETTE) - 1,
                                                       colorscale=CLUSTER_SCALE)), 2, 2)
         add(fig, "path", go.Scatter(x=[], y=[], mode="lines", name="exact shortest path (Dijkstra)",
