@@ -103,14 +103,20 @@ function shutdownOnLeave(baseUrl, kernel) {
 // kit.js is an async module in the page's head: it runs as soon as it has arrived. A fresh kernel
 // (a cold start) is then still running the notebook while Voila streams the page, and the browser has
 // nothing to do: on a page that draws figures (the template's preload link, data-kit-figures), it
-// evaluates plotly's module now rather than after the kernel has finished. A preheated page arrives
+// evaluates plotly's module then rather than after the kernel has finished. A preheated page arrives
 // whole; its figures import the module when they are first drawn (the link has fetched it already).
 const parsed = document.readyState === 'loading'
   ? new Promise((resolve) => { document.addEventListener('DOMContentLoaded', resolve, { once: true }); })
   : Promise.resolve();
 const figureModule = document.querySelector('link[rel="modulepreload"][data-kit-figures]');
 if (figureModule && document.readyState === 'loading') {
-  import(figureModule.href).catch(() => {}); // the figure's own import reports a failure
+  // still streaming a moment later: the kernel is running the notebook (a preheated page has
+  // arrived by then, and evaluating plotly first would only hold back its widgets)
+  setTimeout(() => {
+    if (document.readyState === 'loading') {
+      import(figureModule.href).catch(() => {}); // the figure's own import reports a failure
+    }
+  }, 300);
 }
 
 /** Resolves when the figures' modules have been evaluated and the page has had a quiet moment. */
