@@ -68,6 +68,7 @@ def test_default_result_key_changes_with_the_code(monkeypatch, tmp_path):
 
     files = diskcache.module_files("combinatorial_choice")
     assert [p.name for p in files] == [p.name for p in base.code_files(cls) if not p.stem.endswith("_view")]
+    assert len(files) > 1  # the model and its sibling modules
     key = sorted({n: s.value for n, s in cls.CONTROLS.items()}.items())
     before = diskcache.cache_file("first-x", files, key)
     assert diskcache.cache_file("first-x", files, key[:-1]) != before
@@ -139,3 +140,28 @@ def test_a_new_kernel_shows_the_first_view_without_scipy_and_the_same_numbers(sl
     assert "scipy" in imported
     imported, read = fresh_kernel(slug, tmp_path)
     assert imported == [] and same(read, computed)
+
+
+def _parsed_module_files(stem: str) -> list[str]:
+    """The reference: a lesson's modules found by parsing every import with ``ast`` (any depth)."""
+    import ast
+
+    here, found, todo = diskcache.HERE, set(), [stem]
+    while todo:
+        name = todo.pop()
+        path = here / f"{name}.py"
+        if name in found or not path.is_file():
+            continue
+        found.add(name)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                todo += [node.module.split(".")[0]] if node.module else [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("widgets.lessons."):
+                todo.append(node.module.split(".")[2])
+    return sorted(f"{name}.py" for name in found)
+
+
+@pytest.mark.parametrize("stem", sorted(p.stem for p in diskcache.HERE.glob("*.py") if not p.stem.startswith("_")))
+def test_module_files_finds_what_a_parse_finds(stem):
+    """The regular expression (fast, in every fresh kernel) against a parse of every import."""
+    assert [p.name for p in diskcache.module_files(stem)] == _parsed_module_files(stem)

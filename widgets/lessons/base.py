@@ -195,27 +195,14 @@ def code_files(cls) -> list[Path]:
     ``<slug>.py`` and every module of this package the model imports, directly or through another
     (``from .diffusion_paths import ...``, ``from . import diffusion``): a lesson split into parts
     computes its facts again when any part changes. Read from the sources, nothing is imported."""
-    import ast
     import sys
 
-    here = Path(__file__).resolve().parent
-    files = set()
+    from .diskcache import module_files
+
+    files = set(module_files(cls.slug))
     view = sys.modules.get(cls.__module__)
     if view is not None and inspect.getsourcefile(view):
         files.add(Path(inspect.getsourcefile(view)).resolve())
-    todo, seen = [cls.slug], set()
-    while todo:
-        name = todo.pop()
-        path = here / f"{name}.py"
-        if name in seen or not path.is_file():
-            continue
-        seen.add(name)
-        files.add(path)
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                todo += [node.module.split(".")[0]] if node.module else [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(f"{__package__}."):
-                todo.append(node.module.split(".")[2])
     return sorted(files)
 
 
