@@ -264,10 +264,15 @@ _PLOTLY_BY_URL: list = []
 
 def figure_widget(*args, **kwargs):
     """``plotly.graph_objects.FigureWidget(*args, **kwargs)``, after (once per kernel)
-    ``load_plotly_by_url()``: the kit makes its figures here."""
+    ``load_plotly_by_url()``: the kit makes its figures here. plotly's FigureWidget imports nbformat
+    (and jsonschema: 0.1-0.2 s of a fresh kernel) only for ``fig.show()``; it is deferred until
+    something reads it (``widgets/lazyimport.py``)."""
     import plotly.graph_objects as go
 
     if not _PLOTLY_BY_URL:
+        from .lazyimport import defer
+
+        defer("nbformat")
         _PLOTLY_BY_URL.append(load_plotly_by_url())
     return go.FigureWidget(*args, **kwargs)
 

@@ -54,14 +54,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from widgets import compat
-from widgets.lazyimport import defer
 from widgets.compat import sync_figure
 from widgets.teaching import Question, Quiz, Tour
 
 from . import text as lesson_text
 from .controls import Choice, Control, LogSlider, Pick, Slider, Toggle, _pairs
-
-defer("nbformat")  # plotly's FigureWidget imports it for fig.show() only (widgets/lazyimport.py)
 
 # ----------------------------------------------------------------------------- figures by key
 

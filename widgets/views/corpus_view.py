@@ -10,10 +10,7 @@ import plotly.graph_objects as go
 
 from .. import compat
 from ..corpus import load, load_topics
-from ..lazyimport import defer
 from ..teaching import FigureBox
-
-defer("nbformat")  # plotly's FigureWidget imports it for fig.show() only (widgets/lazyimport.py)
 
 ALL = "__all__"
 BAR, BAR_ACTIVE = "#9db4d3", "#2f5d95"
