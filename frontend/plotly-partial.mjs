@@ -54,7 +54,7 @@ function commonJsShim(source) {
   return shims[0];
 }
 
-export async function buildPartialPlotly(staticDir) {
+export async function buildPartialPlotly(staticDir, { banner = '' } = {}) {
   const full = await readFile(`${staticDir}/${FULL_MODULE}`, 'utf8');
   const fullInfo = JSON.parse(await readFile(`${staticDir}/plotly-widget.json`, 'utf8'));
   if (sha256(full) !== fullInfo.sha256) {
@@ -76,7 +76,7 @@ export async function buildPartialPlotly(staticDir) {
     throw new Error(`plotly-partial: no trace types found in ${PARTIAL}`);
   }
   // the partial bundle is a UMD file: in the shim it sets module.exports, as plotly.js's own dist does
-  const module = `${full.slice(0, shim.start)}(exports, module) => {\n${partial}\n}${full.slice(shim.end)}`;
+  const module = `${banner}${full.slice(0, shim.start)}(exports, module) => {\n${partial}\n}${full.slice(shim.end)}`;
   await writeFile(`${staticDir}/${OUTPUT}.js`, module);
   const info = { from_sha256: fullInfo.sha256, plotly: fullInfo.plotly, plotly_js: want, bundle: `${PARTIAL}@${version}`,
                  traces, bytes: Buffer.byteLength(module), sha256: sha256(module) };

@@ -112,8 +112,10 @@ def test_outputs_markdown_latex_and_a_figure_inside_widgets(browser, lite_server
     watch = PageWatch()
     page = open_page(browser, lite_server.url, "inside_widgets.ipynb", watch=watch, selector=".widget-output")
     output = page.locator(".widget-output").first
-    assert "printed inside an Output widget" in output.inner_text()
+    # the Output's outputs arrive after the Output itself: wait for them, then read
+    output.get_by_text("printed inside an Output widget").wait_for(timeout=30_000)
     heading = output.locator("h2")
+    heading.wait_for(timeout=30_000)
     assert heading.inner_text().startswith("A heading with bold")
     assert heading.locator("strong").inner_text() == "bold"
     assert output.locator("i.html-in-output").inner_text() == "HTML in an Output"

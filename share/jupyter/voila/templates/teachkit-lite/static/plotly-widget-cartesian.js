@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 var obe=Object.create;var NG=Object.defineProperty;var sbe=Object.getOwnPropertyDescriptor;var lbe=Object.getOwnPropertyNames;var ube=Object.getPrototypeOf,cbe=Object.prototype.hasOwnProperty;var fbe=(Q,ne)=>()=>{try{return ne||Q((ne={exports:{}}).exports,ne),ne.exports}catch(ge){throw ne=0,ge}};var hbe=(Q,ne,ge,je)=>{if(ne&&typeof ne=="object"||typeof ne=="function")for(let mt of lbe(ne))!cbe.call(Q,mt)&&mt!==ge&&NG(Q,mt,{get:()=>ne[mt],enumerable:!(je=sbe(ne,mt))||je.enumerable});return Q};var dbe=(Q,ne,ge)=>(ge=Q!=null?obe(ube(Q)):{},hbe(ne||!Q||!Q.__esModule?NG(ge,"default",{value:Q,enumerable:!0}):ge,Q));var LQ=fbe((exports, module) => {
 /**
 * plotly.js (cartesian - minified) v4.1.1
