@@ -104,7 +104,8 @@ function shutdownOnLeave(baseUrl, kernel) {
 // (a cold start) is then still running the notebook while Voila streams the page, and the browser has
 // nothing to do: on a page that draws figures (the template's preload link, data-kit-figures), it
 // evaluates plotly's module then rather than after the kernel has finished. A preheated page arrives
-// whole; its figures import the module when they are first drawn (the link has fetched it already).
+// whole; it evaluates the module (the link has fetched it already) while the kernel gathers the
+// widgets' states, the one wait such a page has (main(), manager.restore).
 const parsed = document.readyState === 'loading'
   ? new Promise((resolve) => { document.addEventListener('DOMContentLoaded', resolve, { once: true }); })
   : Promise.resolve();
@@ -140,7 +141,7 @@ async function main() {
   shutdownOnLeave(config.baseUrl, kernel);
   const manager = new KitWidgetManager(kernel, MATHJAX);
   try {
-    await manager.restore();
+    await manager.restore(figureModule ? () => import(figureModule.href).catch(() => {}) : undefined);
   } catch (error) {
     console.error(error);
     showProblem('The app could not load its controls from the server. Reload the page.');

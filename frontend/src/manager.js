@@ -94,8 +94,13 @@ export class KitWidgetManager extends HTMLManager {
       this.handle_comm_open(new base.shims.services.Comm(comm), msg));
   }
 
-  /** Every model the kernel has now (Voila ran the notebook before the page asked for them). */
-  restore() {
+  /**
+   * Every model the kernel has now (Voila ran the notebook before the page asked for them).
+   * `whileWaiting`, if given, runs once the request for the widgets' states has gone to the kernel:
+   * work for the page's idle time until the reply arrives.
+   */
+  restore(whileWaiting) {
+    this._whileWaiting = whileWaiting;
     return this._loadFromKernel();
   }
 
@@ -129,6 +134,12 @@ export class KitWidgetManager extends HTMLManager {
     const comm = this.kernel.createComm(targetName, modelId);
     if (data || metadata) {
       comm.open(data, metadata, buffers);
+    }
+    if (targetName === 'jupyter.widget.control' && this._whileWaiting) {
+      // ManagerBase sends 'request_states' on this comm as soon as it has it: run the idle-time
+      // work in a task of its own, after that message has left
+      setTimeout(this._whileWaiting, 0);
+      this._whileWaiting = null;
     }
     return new base.shims.services.Comm(comm);
   }
