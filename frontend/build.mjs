@@ -85,8 +85,8 @@ for (const owned of [CHUNKS, 'kit.js', 'kit.css', 'kit.js.LEGAL.txt', 'kit.css.L
 // the first time it runs (after a first, lazy pre-parse). kit.js and plotly's module run most of
 // their code as soon as they load (module set-up, the first draw), so the eager compile is work the
 // page does anyway, moved off the main thread and done once. Measured on the diffusion lesson
-// (bench/RESULTS.md, "Compile hints"): main-thread CPU per page 3.56 -> 2.60 s, all of Chromium's
-// 6.21 -> 5.34 s. Browsers without the hint ignore a comment. KIT_COMPILE_HINT=0 builds without it
+// (bench/RESULTS.md, "Compile hints"): main-thread CPU per page 3.26 -> 2.66 s, all of Chromium's
+// 5.48 -> 5.25 s. Browsers without the hint ignore a comment. KIT_COMPILE_HINT=0 builds without it
 // (to measure the difference with bench/bench_page_cpu.py; then build again).
 const COMPILE_HINT = process.env.KIT_COMPILE_HINT === '0' ? '' : '//# allFunctionsCalledOnLoad\n';
 

@@ -212,7 +212,7 @@ ROOT_STATIC = Path(__file__).resolve().parents[1] / "share/jupyter/voila/templat
 def test_the_scripts_a_page_runs_on_load_carry_v8s_compile_hint():
     """kit.js, its chunks and the partial plotly module start with V8's explicit compile hint, so
     that Chromium compiles them on a background thread as they stream in, not function by function
-    on the page's main thread (bench/RESULTS.md, "Compile hints": 0.9 s of main thread per lesson
+    on the page's main thread (bench/RESULTS.md, "Compile hints": 0.6 s of main thread per lesson
     page). The hint must be the file's first line; frontend/build.mjs writes it."""
     hint = b"//# allFunctionsCalledOnLoad\n"
     scripts = [ROOT_STATIC / "kit.js", ROOT_STATIC / f"{compat.PLOTLY_PARTIAL}.js",

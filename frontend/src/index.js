@@ -110,12 +110,15 @@ const parsed = document.readyState === 'loading'
   ? new Promise((resolve) => { document.addEventListener('DOMContentLoaded', resolve, { once: true }); })
   : Promise.resolve();
 const figureModule = document.querySelector('link[rel="modulepreload"][data-kit-figures]');
+// evaluating it once is enough: a second import() of the same URL returns the same module; a failure
+// is reported by the figure's own import
+const loadFigureModule = figureModule ? () => import(figureModule.href).catch(() => {}) : undefined;
 if (figureModule && document.readyState === 'loading') {
   // still streaming a moment later: the kernel is running the notebook (a preheated page has
   // arrived by then, and evaluating plotly first would only hold back its widgets)
   setTimeout(() => {
     if (document.readyState === 'loading') {
-      import(figureModule.href).catch(() => {}); // the figure's own import reports a failure
+      loadFigureModule();
     }
   }, 300);
 }
@@ -141,7 +144,7 @@ async function main() {
   shutdownOnLeave(config.baseUrl, kernel);
   const manager = new KitWidgetManager(kernel, MATHJAX);
   try {
-    await manager.restore(figureModule ? () => import(figureModule.href).catch(() => {}) : undefined);
+    await manager.restore(loadFigureModule);
   } catch (error) {
     console.error(error);
     showProblem('The app could not load its controls from the server. Reload the page.');
