@@ -4,23 +4,31 @@
 // package_data/widgetbundle.js: the widget's own code (about 140 kB) and all of plotly.js (4.8 MB,
 // every trace type, maplibre and WebGL included) wrapped in one CommonJS shim. Evaluating it costs a
 // page about 0.7 s of main-thread time before any figure draws, and the kit's figures use only a few
-// 2-D trace types. plotly.js publishes partial bundles of the same release; "cartesian" (1.5 MB)
-// has the trace types listed in its package README (bar, box, contour, heatmap, histogram,
-// histogram2d, histogram2dcontour, image, pie, scatter, scatterternary, violin) and the same API.
+// 2-D trace types. plotly.js defines a "cartesian" partial bundle, lib/index-cartesian.js: its core
+// (scatter, the axes, legend, hover, the modebar...) and the trace types bar, box, contour, heatmap,
+// histogram, histogram2d, histogram2dcontour, image, pie, scatterternary and violin, with the same API.
 //
-// This step takes the template's copy of plotly's module (plotly-widget.js, written by
+// This step bundles that file, from the plotly.js npm package of the same release, with esbuild, the
+// way plotly.js's CUSTOM_BUNDLE.md builds a bundle of chosen traces. plotly.js also publishes the same
+// selection prebuilt (plotly.js-cartesian-dist-min), and the kit used it until 2026-12-02; this build of
+// it costs a page about 0.4 s less main-thread time (bench/RESULTS.md, "plotly.js built here"): what
+// differs is how the file was built, not what is in it (the same trace types, 1.5 MB either way).
+//
+// It then takes the template's copy of plotly's module (plotly-widget.js, written by
 // `python -m widgets.compat` from the installed plotly), finds that one CommonJS shim with a JavaScript
-// parser, checks that it is plotly.js of the same version as the partial bundle, and writes
-// plotly-widget-cartesian.js: the same module with the partial bundle in the shim. The widget code
-// is not touched; it calls only plotly.js's public API (newPlot, react, restyle, relayout, update,
-// animate, addTraces, deleteTraces, moveTraces, purge, Plots.resize), which the partial bundles keep.
+// parser, checks that it is plotly.js of the same version, and writes plotly-widget-cartesian.js: the
+// same module with the cartesian bundle in the shim. The widget code is not touched; it calls only
+// plotly.js's public API (newPlot, react, restyle, relayout, update, animate, addTraces, deleteTraces,
+// moveTraces, purge, Plots.resize), which the partial bundles keep.
 // widgets/compat.py sends a figure to this module when all its traces are of those types.
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { parse } from 'acorn';
+import * as esbuild from 'esbuild';
 
-const PARTIAL = 'plotly.js-cartesian-dist-min';
+const PLOTLY_JS = 'plotly.js';
+const ENTRY = `${PLOTLY_JS}/lib/index-cartesian.js`;
 const FULL_MODULE = 'plotly-widget.js';
 export const OUTPUT = 'plotly-widget-cartesian';
 
@@ -63,22 +71,38 @@ export async function buildPartialPlotly(staticDir, { banner = '' } = {}) {
   const shim = commonJsShim(full);
   const inside = full.slice(shim.start, shim.end);
   const require = createRequire(import.meta.url);
-  const partialPath = require.resolve(PARTIAL);
-  const partial = await readFile(partialPath, 'utf8');
-  const { version } = JSON.parse(await readFile(require.resolve(`${PARTIAL}/package.json`), 'utf8'));
+  const { version } = JSON.parse(await readFile(require.resolve(`${PLOTLY_JS}/package.json`), 'utf8'));
   const want = plotlyVersion(inside, `plotly ${fullInfo.plotly}'s module`);
-  if (plotlyVersion(partial, PARTIAL) !== want || version !== want) {
-    throw new Error(`plotly-partial: plotly ${fullInfo.plotly} bundles plotly.js ${want}, the kit has ${PARTIAL} ${version}: `
-                    + `pin ${PARTIAL}@${want} in frontend/package.json`);
+  if (version !== want) {
+    throw new Error(`plotly-partial: plotly ${fullInfo.plotly} bundles plotly.js ${want}, the kit has ${PLOTLY_JS} ${version}: `
+                    + `pin ${PLOTLY_JS}@${want} in frontend/package.json`);
+  }
+  // plotly.js's own esbuild settings (its esbuild-config.js), less the plugins only WebGL and map
+  // traces need; a .css import (maplibre's, which registry.js pulls in for map subplots only) is dropped.
+  const built = await esbuild.build({
+    entryPoints: [require.resolve(ENTRY)],
+    bundle: true,
+    format: 'cjs',
+    minify: true,
+    target: 'es2020',
+    write: false,
+    legalComments: 'eof',
+    define: { global: 'window', 'define.amd': 'false', 'process.env.NODE_DEBUG': 'false' },
+    loader: { '.css': 'empty' },
+    logLevel: 'warning',
+  });
+  const partial = built.outputFiles[0].text;
+  if (plotlyVersion(partial, ENTRY) !== want) {
+    throw new Error(`plotly-partial: ${ENTRY} is not plotly.js ${want}`);
   }
   const traces = [...new Set([...partial.matchAll(/moduleType:"trace",name:"(\w+)"/g)].map((m) => m[1]))].sort();
   if (!traces.includes('scatter')) {
-    throw new Error(`plotly-partial: no trace types found in ${PARTIAL}`);
+    throw new Error(`plotly-partial: no trace types found in ${ENTRY}`);
   }
-  // the partial bundle is a UMD file: in the shim it sets module.exports, as plotly.js's own dist does
+  // a CommonJS bundle: in the shim it sets module.exports, as plotly.js's own dist does
   const module = `${banner}${full.slice(0, shim.start)}(exports, module) => {\n${partial}\n}${full.slice(shim.end)}`;
   await writeFile(`${staticDir}/${OUTPUT}.js`, module);
-  const info = { from_sha256: fullInfo.sha256, plotly: fullInfo.plotly, plotly_js: want, bundle: `${PARTIAL}@${version}`,
+  const info = { from_sha256: fullInfo.sha256, plotly: fullInfo.plotly, plotly_js: want, bundle: `${PLOTLY_JS}@${version} lib/index-cartesian.js, esbuild ${esbuild.version}`,
                  traces, bytes: Buffer.byteLength(module), sha256: sha256(module) };
   await writeFile(`${staticDir}/${OUTPUT}.json`, `${JSON.stringify(info, null, 1)}\n`);
   return info;

@@ -140,7 +140,8 @@ def pooled_kernel_ids(manager) -> set[str]:
 # ``BaseFigureWidget._esm``; anywidget sends it in the state of every figure. The kit's Voila
 # template ships a copy (``PLOTLY_MODULE``, written by ``python -m widgets.compat``) with the plotly
 # version and size it was copied from, and the same module with plotly.js's "cartesian" partial
-# bundle inside (``PLOTLY_PARTIAL``, 1.6 MB, written by frontend/plotly-partial.mjs from that copy;
+# bundle inside (``PLOTLY_PARTIAL``, 1.6 MB, built by frontend/plotly-partial.mjs from plotly.js's
+# lib/index-cartesian.js and that copy;
 # its JSON lists its trace types). Under Voila, when the copy matches the installed plotly, every
 # figure's ``_esm`` becomes a few lines that import one of them by URL: the partial one when every
 # trace of the figure is of its types at the time the browser first draws it, else the full one.
