@@ -14,8 +14,10 @@ corpus page use).
 "Time to first widget" is the page's ``performance.now()`` when the first ``.jupyter-widgets``
 element becomes visible (navigation start = 0), and "plots drawn" when every plotly figure on the page
 holds its data (the gallery has none: there it is the first widget), median of ``--loads`` loads. Each load uses a fresh
-browser context (a first visit: nothing cached). Loads are interleaved, one round at a time: every
-app cold, then every app preheated, so that drift in the machine's load hits every number alike.
+browser context (a first visit: nothing cached). Loads are interleaved, one round at a time; in a
+round every app is loaded right after a load of the reference (cold), then cold, then preheated, and
+its ratios are to that reference: drift in the machine's speed during a run (1.5x seen within one
+run) cancels out of the ratios instead of favouring the apps measured first.
 After each load the bench waits until both servers' kernels are idle (the explorer draws its map
 after the page shows; a used pool refills after voila.json's fill delay), so one load's after-work
 does not slow the next.
@@ -93,21 +95,29 @@ def time_to_widget(browser, url: str, timeout: float = 120_000) -> tuple[float, 
 
 def measure(browser, servers: dict[str, VoilaServer], notebooks: list[str],
             loads: int) -> dict[tuple[str, str], list[float]]:
-    """``loads`` rounds; each round loads every notebook once from each server (in the order of
-    ``servers``), waiting for idle kernels on every server after each load."""
+    """``loads`` rounds; in each round every notebook is loaded cold and preheated, each time right
+    after the reference (the one-Button notebook on Voila's front end, cold), so that every app's
+    ratio is to a reference measured a few seconds before it, not minutes earlier: on this shared
+    machine the speed drifts by 1.5x within a run. After each load the bench waits until every
+    server's kernels are idle (and, after a preheated load, for the pool's refill)."""
     times: dict[tuple[str, str], list[float]] = {}
+
+    def load(mode: str, nb: str, key: str) -> None:
+        ms, drawn, error = time_to_widget(browser, servers[mode].url + "voila/render/" + nb)
+        if error:
+            raise SystemExit(f"{nb} ({mode}): Voila showed an error")
+        times.setdefault((key, nb), []).append(ms)
+        times.setdefault((key + " drawn", nb), []).append(drawn)
+        if mode == "preheated":
+            time.sleep(REFILL_S)  # a used pool starts its refill after voila.json's fill_delay
+        for each in servers.values():
+            each.wait_until_idle(quiet=1.0)
+
     for _ in range(loads):
-        for mode, server in servers.items():
-            for nb in notebooks:
-                ms, drawn, error = time_to_widget(browser, server.url + "voila/render/" + nb)
-                if error:
-                    raise SystemExit(f"{nb} ({mode}): Voila showed an error")
-                times.setdefault((mode, nb), []).append(ms)
-                times.setdefault((mode + " drawn", nb), []).append(drawn)
-                if mode == "preheated":
-                    time.sleep(REFILL_S)  # a used pool starts its refill after voila.json's fill_delay
-                for each in servers.values():
-                    each.wait_until_idle(quiet=1.0)
+        for nb in notebooks:
+            load("cold", BUTTON, "reference")
+            load("cold", nb, "cold")
+            load("preheated", nb, "preheated")
     return times
 
 
@@ -165,25 +175,32 @@ def print_loads(browser, root: Path, apps: list[str], args) -> None:
             time.sleep(REFILL_S)
             server.wait_until_idle(quiet=1.0)
         loads = measure(browser, servers, [BUTTON, BUTTON_LITE, *apps], args.loads)
-        for (mode, nb), times in loads.items():
-            rows.setdefault(nb, {})[mode] = statistics.median(times)
     finally:
         for server in servers.values():
             server.stop()
-    floor = rows[BUTTON]["cold"]
     for (mode, nb), times in loads.items():
         print(f"{nb} {mode}: " + ", ".join(f"{ms:.0f}" for ms in times) + " ms")
+        rows.setdefault(nb, {})[mode] = statistics.median(times)
+    for nb, r in rows.items():  # each load's time over the reference loaded just before it
+        for mode in ("cold drawn", "preheated drawn"):
+            r[mode + " ratio"] = statistics.median(
+                t / ref for t, ref in zip(loads[(mode, nb)], loads[("reference drawn", nb)]))
+    references = [t for (mode, _), times in loads.items() if mode == "reference drawn" for t in times]
     print()
     print("## Serving: time to first widget and to the drawn plots (headless Chromium)\n")
     print(f"`.venv/bin/python bench/bench_serving.py {' '.join(sys.argv[1:])}` "
-          f"(median of {args.loads} loads each; ratios are to the one-Button notebook on Voila's front "
-          f"end, cold, same run: {floor:.0f} ms)\n")
-    print("| app | cold: first widget ms | cold: plots drawn ms | cold ÷ button | preheated: first widget ms "
-          "| preheated: plots drawn ms | preheated ÷ button |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          f"(median of {args.loads} loads each; every load is timed right after a load of the reference, "
+          f"the one-Button notebook on Voila's front end, cold: {min(references):.0f}-{max(references):.0f} ms "
+          f"in this run, median {statistics.median(references):.0f} ms; a ratio is the median of a "
+          f"page's loads, each over the reference loaded just before it)\n")
+    print("| app | reference ms | cold: first widget ms | cold: plots drawn ms | cold ÷ button | "
+          "preheated: first widget ms | preheated: plots drawn ms | preheated ÷ button |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for nb, r in rows.items():
-        print(f"| {nb} | {r['cold']:.0f} | {r['cold drawn']:.0f} | {r['cold drawn'] / floor:.2f} | "
-              f"{r['preheated']:.0f} | {r['preheated drawn']:.0f} | {r['preheated drawn'] / floor:.2f} |")
+        print(f"| {nb} | {r['reference drawn']:.0f} | {r['cold']:.0f} | {r['cold drawn']:.0f} | "
+              f"{r['cold drawn ratio']:.2f} {'✔' if r['cold drawn ratio'] <= 1.3 else '✘'} | "
+              f"{r['preheated']:.0f} | {r['preheated drawn']:.0f} | "
+              f"{r['preheated drawn ratio']:.2f} {'✔' if r['preheated drawn ratio'] <= 0.7 else '✘'} |")
     sys.stdout.flush()
 
 
