@@ -1,6 +1,6 @@
 """What one page costs the browser: Chromium's CPU seconds per lesson page, split by thread.
 
-    .venv/bin/python bench/bench_page_cpu.py [--lesson diffusion] [--loads 5]
+    .venv/bin/python bench/bench_page_cpu.py [--lesson diffusion] [--loads 5] [--against FILE]
 
 The kit's server (``widgets.serve``) keeps a warm kernel per load for the lesson
 (``bench_class.class_args``), so every page is preheated. Pages are opened one at a time, each in a
@@ -10,6 +10,9 @@ Chromium's processes used meanwhile are read from ``/proc`` (psutil), by thread:
 thread, the renderer's worker threads (V8's background compiles and garbage collection), the browser
 process, the GPU process (compositing). A class of N students on one machine costs about N times
 this (``bench_class.py``), so this is the number to cut. Median of ``--loads`` loads.
+``--against FILE``: an A/B of one static file of the kit's template (the one named like FILE, e.g.
+an older build of ``plotly-widget-cartesian.js``): the loads alternate (ABBA...) between the
+committed file and FILE, ``--loads`` each, and the committed file is put back at the end.
 Not a test: timings on a shared 2-core machine vary from run to run.
 """
 
@@ -30,6 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_class import CHROMIUM_ARGS, DRAWN, POLL_MS, class_args, wait_for_pool  # noqa: E402
 from widgets.serve import VoilaServer  # noqa: E402
 
+TARGET = None  # the static file an A/B (--against) swaps
 GROUPS = {  # (process type, thread name) -> the column it counts in
     ("renderer", "chromium"): "main thread",
     ("renderer", "ThreadPoolForeg"): "renderer workers",
@@ -69,14 +73,23 @@ def grouped(before: collections.Counter, after: collections.Counter) -> dict[str
     return out
 
 
-async def load_pages(url: str, loads: int) -> list[dict]:
+STATIC = ROOT / "share" / "jupyter" / "voila" / "templates" / "teachkit-lite" / "static"
+
+
+async def load_pages(url: str, loads: int, variants: dict[str, bytes] | None = None) -> list[dict]:
+    """One row per load. ``variants`` (name -> content of the static file ``target``): the loads
+    cycle through them in ABBA order, and each row says which one it had (``"variant"``)."""
     from playwright.async_api import async_playwright
 
     rows = []
+    names = list(variants or [""])
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                           args=CHROMIUM_ARGS)
-        for _ in range(loads):
+        for i in range(loads * len(names)):
+            turn = names[i % len(names)] if (i // len(names)) % 2 == 0 else names[::-1][i % len(names)]
+            if variants:
+                TARGET.write_bytes(variants[turn])
             await asyncio.sleep(1)  # the previous page's context has closed
             before = chromium_threads()
             start = time.monotonic()
@@ -87,6 +100,7 @@ async def load_pages(url: str, loads: int) -> list[dict]:
             drawn = time.monotonic() - start
             row = grouped(before, chromium_threads())
             row["drawn s"] = drawn
+            row["variant"] = turn
             rows.append(row)
             await context.close()
         await browser.close()
@@ -97,21 +111,37 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lesson", default="diffusion")
     parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--against", type=Path, help="A/B: this file in place of the template's static file of its name")
     args = parser.parse_args()
-    server = VoilaServer(extra=class_args(args.lesson, args.loads, 300),
+    global TARGET
+    variants = None
+    if args.against:
+        TARGET = STATIC / args.against.name
+        if not TARGET.is_file():
+            parser.error(f"the template has no static/{args.against.name}")
+        committed = TARGET.read_bytes()
+        variants = {f"{TARGET.name} (committed)": committed, f"{args.against} (against)": args.against.read_bytes()}
+    pages = args.loads * (len(variants) if variants else 1)
+    server = VoilaServer(extra=class_args(args.lesson, pages, 300),
                          log_path=ROOT / "tests" / "_artifacts" / "voila-page-cpu.log", timeout=300)
     try:
-        wait_for_pool(server, args.lesson, args.loads)
-        rows = asyncio.run(load_pages(f"{server.url}voila/render/lessons/{args.lesson}.ipynb", args.loads))
+        wait_for_pool(server, args.lesson, pages)
+        rows = asyncio.run(load_pages(f"{server.url}voila/render/lessons/{args.lesson}.ipynb", args.loads, variants))
     finally:
         server.stop()
+        if variants:
+            TARGET.write_bytes(committed)
     columns = ["drawn s", *GROUPS.values(), "other", "all of Chromium"]
     print(f"\n`lessons/{args.lesson}.ipynb`, preheated, one page at a time (median of {args.loads} loads; "
           "CPU seconds)\n")
-    print("| " + " | ".join(columns) + " |")
-    print("|" + "---:|" * len(columns))
-    print("| " + " | ".join(f"{statistics.median(r[c] for r in rows):.2f}" for c in columns) + " |")
-    print(f"\n`.venv/bin/python bench/bench_page_cpu.py --lesson {args.lesson} --loads {args.loads}`")
+    print("| " + " | ".join(["file"] * bool(variants) + columns) + " |")
+    print("|" + "---|" * bool(variants) + "---:|" * len(columns))
+    for name in variants or [""]:
+        mine = [r for r in rows if r["variant"] == name]
+        print("| " + " | ".join([f"`{name}`"] * bool(variants)
+                                + [f"{statistics.median(r[c] for r in mine):.2f}" for c in columns]) + " |")
+    against = f" --against {args.against}" if args.against else ""
+    print(f"\n`.venv/bin/python bench/bench_page_cpu.py --lesson {args.lesson} --loads {args.loads}{against}`")
     return 0
 
 

@@ -102,12 +102,12 @@ def measure(browser, servers: dict[str, VoilaServer], notebooks: list[str],
     server's kernels are idle (and, after a preheated load, for the pool's refill)."""
     times: dict[tuple[str, str], list[float]] = {}
 
-    def load(mode: str, nb: str, key: str) -> None:
+    def load(mode: str, nb: str, key: str, row: str) -> None:
         ms, drawn, error = time_to_widget(browser, servers[mode].url + "voila/render/" + nb)
         if error:
             raise SystemExit(f"{nb} ({mode}): Voila showed an error")
-        times.setdefault((key, nb), []).append(ms)
-        times.setdefault((key + " drawn", nb), []).append(drawn)
+        times.setdefault((key, row), []).append(ms)
+        times.setdefault((key + " drawn", row), []).append(drawn)
         if mode == "preheated":
             time.sleep(REFILL_S)  # a used pool starts its refill after voila.json's fill_delay
         for each in servers.values():
@@ -115,9 +115,9 @@ def measure(browser, servers: dict[str, VoilaServer], notebooks: list[str],
 
     for _ in range(loads):
         for nb in notebooks:
-            load("cold", BUTTON, "reference")
-            load("cold", nb, "cold")
-            load("preheated", nb, "preheated")
+            load("cold", BUTTON, "reference", nb)  # the reference, in the row of the app it is for
+            load("cold", nb, "cold", nb)
+            load("preheated", nb, "preheated", nb)
     return times
 
 
