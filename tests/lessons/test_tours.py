@@ -186,7 +186,7 @@ def test_quotient_picture_shows_two_members_of_one_state():
 
 def test_grid_distances_are_dijkstras():
     g = T.grid_graph()
-    np.testing.assert_allclose(g["dist"], floyd_warshall(g["W"]), rtol=1e-12)
+    np.testing.assert_allclose(g["dist"], floyd_warshall(T.road_matrix(g)), rtol=1e-12)
 
 
 def test_diagonal_roads_make_the_graph_non_planar():
@@ -196,13 +196,13 @@ def test_diagonal_roads_make_the_graph_non_planar():
     V = T.GRID_SIDE ** 2
     assert len({frozenset(e) for e in zip(a.tolist(), b.tolist())}) == len(a) > 3 * V - 6
     assert len(T.grid_graph("grid")["edges"][0]) <= 3 * V - 6
-    np.testing.assert_allclose(g["dist"], floyd_warshall(g["W"]), rtol=1e-12)
+    np.testing.assert_allclose(g["dist"], floyd_warshall(T.road_matrix(g)), rtol=1e-12)
 
 
 @pytest.mark.parametrize("eps, roads", [(0.5, "grid"), (1.0, "grid"), (2.0, "grid"), (1.0, "diagonal"), (2.0, "diagonal")])
 def test_oracle_never_underestimates_and_stretches_at_most_one_plus_eps(eps, roads):
     g = T.grid_graph(roads)
-    true = floyd_warshall(g["W"])
+    true = floyd_warshall(T.road_matrix(g))
     n = len(true)
     u, v = np.triu_indices(n, 1)
     est = T.oracle_query(T.build_oracle(eps, roads), u, v)
@@ -217,7 +217,7 @@ def test_clusters_are_connected_with_small_radius(eps, roads):
     """Every cluster, on its own (induced subgraph), reaches all its vertices from its centre within
     2r = eps * scale / 8, and the finest scale cuts the grid into single vertices."""
     g = T.grid_graph(roads)
-    dense = g["W"].toarray()
+    dense = T.road_matrix(g).toarray()
     oracle = T.build_oracle(eps, roads)
     for lv in oracle["levels"]:
         assert lv["label"].min() == 0 and np.all(lv["label"] < len(lv["centres"]))
@@ -225,7 +225,7 @@ def test_clusters_are_connected_with_small_radius(eps, roads):
             members = np.flatnonzero(lv["label"] == c)
             assert lv["label"][centre] == c
             sub = dense[np.ix_(members, members)]
-            inside = floyd_warshall(type(g["W"])(sub))[list(members).index(centre)]
+            inside = floyd_warshall(type(T.road_matrix(g))(sub))[list(members).index(centre)]
             assert np.all(inside <= eps * lv["scale"] / 8 + 1e-9)
     assert len(oracle["levels"][-1]["centres"]) == 16 * 16
 
@@ -254,8 +254,8 @@ def test_fewest_clusters_on_a_near_shortest_path(eps, level):
     lv = T.build_oracle(eps)["levels"][level]
     for u, v in T.QUERIES[:4]:
         budget = (1 + eps) * g["dist"][u, v]
-        want = fewest_by_layers(g["W"], lv["label"], u, v, budget)
-        assert T.fewest_clusters(g["W"], lv["label"], u, v, budget) == want
+        want = fewest_by_layers(T.road_matrix(g), lv["label"], u, v, budget)
+        assert T.fewest_clusters(T.road_matrix(g), lv["label"], u, v, budget) == want
         # the exact shortest path meets at least as many
         assert len(set(lv["label"][T.shortest_path(u, v)].tolist())) >= want
 
@@ -275,3 +275,20 @@ def test_touching_clusters_are_drawn_in_different_colours():
         la, lb = lv["label"][a], lv["label"][b]
         differ = la != lb
         assert np.all(lv["colour"][la[differ]] != lv["colour"][lb[differ]])
+
+
+def test_a_page_from_the_disk_cache_does_not_import_scipy_sparse(tmp_path):
+    """The road graph is kept on disk as numpy arrays: a kernel that shows the lesson from a warm
+    cache must not import scipy.sparse to unpickle it (0.2-0.35 s before a cold page can show)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys\nfrom widgets.lessons.tours_view import view\nview()\n"
+            "print('scipy.sparse' in sys.modules)")
+    env = {**os.environ, "KIT_CACHE_DIR": str(tmp_path)}
+    root = Path(__file__).resolve().parents[2]
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True,
+                           check=True).stdout.split()[-1] for _ in range(2)]
+    assert runs == ["True", "False"]  # the first kernel computes with scipy; the second only loads

@@ -38,7 +38,7 @@ from math import comb, factorial
 import numpy as np
 
 from .tours_oracle import (  # noqa: F401 (re-exported: the lesson's names are all here)
-    GRID_SIDE, ROADS, grid_graph, cop_partition, oracle_scales, build_oracle, oracle_query,
+    GRID_SIDE, ROADS, grid_graph, road_matrix, cop_partition, oracle_scales, build_oracle, oracle_query,
     oracle_report, fewest_clusters, QUERIES, shortest_path, query_picture,
 )
 

@@ -46,10 +46,19 @@ def grid_graph(roads: str = "grid", side: int = GRID_SIDE, seed: int = 0) -> dic
         a, b = np.concatenate([a, da]), np.concatenate([b, db])
         w = np.concatenate([w, np.sqrt(2) * rng.uniform(1.0, 2.0, da.size)])
     n = side * side
-    W = csr_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
-    dist = dijkstra(W, directed=False)
     xy = np.column_stack([(np.arange(n) % side).astype(float), (np.arange(n) // side).astype(float)])
-    return {"W": W, "dist": dist, "xy": xy, "edges": (a, b), "diameter": float(dist.max())}
+    # numpy arrays only: the result is kept on disk, and a scipy matrix in it would import
+    # scipy.sparse (0.2-0.35 s) in every kernel that loads it, before the page can show
+    g = {"xy": xy, "edges": (a, b), "lengths": w}
+    dist = dijkstra(road_matrix(g), directed=False)
+    return {**g, "dist": dist, "diameter": float(dist.max())}
+
+
+def road_matrix(g: dict):
+    """The graph's symmetric sparse matrix of road lengths (scipy CSR)."""
+    a, b = g["edges"]
+    w, n = g["lengths"], len(g["xy"])
+    return csr_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
 
 
 def cop_partition(W, radius: float) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +130,7 @@ def build_oracle(eps: float, roads: str = "grid") -> dict:
     dist = g["dist"]
     levels = []
     for scale in oracle_scales(g["diameter"], eps):
-        label, centres = cop_partition(g["W"], eps * scale / 16)
+        label, centres = cop_partition(road_matrix(g), eps * scale / 16)
         cd = dist[np.ix_(centres, centres)]
         stored = cd <= scale * (1 + eps / 4)
         own = dist[np.arange(len(label)), centres[label]]
@@ -203,7 +212,7 @@ QUERIES = [(18, 158), (17, 238), (3, 60), (164, 174), (40, 200), (250, 5)]
 
 def shortest_path(u: int, v: int, roads: str = "grid") -> list:
     g = grid_graph(roads)
-    _, pred = dijkstra(g["W"], directed=False, indices=u, return_predecessors=True)
+    _, pred = dijkstra(road_matrix(g), directed=False, indices=u, return_predecessors=True)
     path = [v]
     while path[-1] != u:
         path.append(int(pred[path[-1]]))
@@ -228,5 +237,5 @@ def query_picture(eps: float, level: int, query: int, roads: str = "grid") -> di
             + shortest_path(cv, v, roads)[1:], "label": lv["label"], "colour": lv["colour"][lv["label"]],
             "scale": lv["scale"],
             "clusters_met": len(set(lv["label"][path].tolist())), "n_clusters": len(lv["centres"]),
-            "fewest": fewest_clusters(g["W"], lv["label"], u, v, (1 + eps) * float(g["dist"][u, v])),
+            "fewest": fewest_clusters(road_matrix(g), lv["label"], u, v, (1 + eps) * float(g["dist"][u, v])),
             "rho": lv["rho"], "levels": len(levels)}
