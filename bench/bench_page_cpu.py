@@ -33,7 +33,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_class import CHROMIUM_ARGS, DRAWN, POLL_MS, class_args, wait_for_pool  # noqa: E402
 from widgets.serve import VoilaServer  # noqa: E402
 
-TARGET = None  # the static file an A/B (--against) swaps
 GROUPS = {  # (process type, thread name) -> the column it counts in
     ("renderer", "chromium"): "main thread",
     ("renderer", "ThreadPoolForeg"): "renderer workers",
@@ -76,7 +75,8 @@ def grouped(before: collections.Counter, after: collections.Counter) -> dict[str
 STATIC = ROOT / "share" / "jupyter" / "voila" / "templates" / "teachkit-lite" / "static"
 
 
-async def load_pages(url: str, loads: int, variants: dict[str, bytes] | None = None) -> list[dict]:
+async def load_pages(url: str, loads: int, variants: dict[str, bytes] | None = None,
+                     target: Path | None = None) -> list[dict]:
     """One row per load. ``variants`` (name -> content of the static file ``target``): the loads
     cycle through them in ABBA order, and each row says which one it had (``"variant"``)."""
     from playwright.async_api import async_playwright
@@ -89,7 +89,7 @@ async def load_pages(url: str, loads: int, variants: dict[str, bytes] | None = N
         for i in range(loads * len(names)):
             turn = names[i % len(names)] if (i // len(names)) % 2 == 0 else names[::-1][i % len(names)]
             if variants:
-                TARGET.write_bytes(variants[turn])
+                target.write_bytes(variants[turn])
             await asyncio.sleep(1)  # the previous page's context has closed
             before = chromium_threads()
             start = time.monotonic()
@@ -113,24 +113,23 @@ def main() -> int:
     parser.add_argument("--loads", type=int, default=5)
     parser.add_argument("--against", type=Path, help="A/B: this file in place of the template's static file of its name")
     args = parser.parse_args()
-    global TARGET
-    variants = None
+    variants, target = None, None
     if args.against:
-        TARGET = STATIC / args.against.name
-        if not TARGET.is_file():
+        target = STATIC / args.against.name
+        if not target.is_file():
             parser.error(f"the template has no static/{args.against.name}")
-        committed = TARGET.read_bytes()
-        variants = {f"{TARGET.name} (committed)": committed, f"{args.against} (against)": args.against.read_bytes()}
+        committed = target.read_bytes()
+        variants = {f"{target.name} (committed)": committed, f"{args.against} (against)": args.against.read_bytes()}
     pages = args.loads * (len(variants) if variants else 1)
     server = VoilaServer(extra=class_args(args.lesson, pages, 300),
                          log_path=ROOT / "tests" / "_artifacts" / "voila-page-cpu.log", timeout=300)
     try:
         wait_for_pool(server, args.lesson, pages)
-        rows = asyncio.run(load_pages(f"{server.url}voila/render/lessons/{args.lesson}.ipynb", args.loads, variants))
+        rows = asyncio.run(load_pages(f"{server.url}voila/render/lessons/{args.lesson}.ipynb", args.loads, variants, target))
     finally:
         server.stop()
         if variants:
-            TARGET.write_bytes(committed)
+            target.write_bytes(committed)
     columns = ["drawn s", *GROUPS.values(), "other", "all of Chromium"]
     print(f"\n`lessons/{args.lesson}.ipynb`, preheated, one page at a time (median of {args.loads} loads; "
           "CPU seconds)\n")

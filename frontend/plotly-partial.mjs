@@ -11,7 +11,7 @@
 // This step bundles that file, from the plotly.js npm package of the same release, with esbuild, the
 // way plotly.js's CUSTOM_BUNDLE.md builds a bundle of chosen traces. plotly.js also publishes the same
 // selection prebuilt (plotly.js-cartesian-dist-min), and the kit used it until 2026-12-02; this build of
-// it costs a page about 0.4 s less main-thread time (bench/RESULTS.md, "plotly.js built here"): what
+// it costs a page 0.4-0.5 s less main-thread time (bench/RESULTS.md, "plotly.js built here"): what
 // differs is how the file was built, not what is in it (the same trace types, 1.5 MB either way).
 //
 // It then takes the template's copy of plotly's module (plotly-widget.js, written by

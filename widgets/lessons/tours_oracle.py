@@ -127,10 +127,10 @@ def build_oracle(eps: float, roads: str = "grid") -> dict:
     eps*scale/8 of its centre); at each scale store each vertex's
     distance to its cluster centre and the centre-to-centre distances up to scale*(1 + eps/4)."""
     g = grid_graph(roads)
-    dist = g["dist"]
+    dist, W = g["dist"], road_matrix(g)
     levels = []
     for scale in oracle_scales(g["diameter"], eps):
-        label, centres = cop_partition(road_matrix(g), eps * scale / 16)
+        label, centres = cop_partition(W, eps * scale / 16)
         cd = dist[np.ix_(centres, centres)]
         stored = cd <= scale * (1 + eps / 4)
         own = dist[np.arange(len(label)), centres[label]]
