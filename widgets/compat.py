@@ -15,6 +15,7 @@ the installed versions).
 | ``utcnow`` | jupyter_server ``_tz.utcnow`` | kernels.PoolAwareKernelManager |
 | ``kernel_connections`` | jupyter_server ``MappingKernelManager._kernel_connections`` | kernels |
 | ``pooled_kernel_ids`` | Voila ``VoilaKernelManager._pools`` (tasks whose result holds ``kernel_id``) | kernels |
+| ``bound_channel_waits`` | replaces jupyter_client ``AsyncZMQSocketChannel.get_msg`` (works around jupyter/nbclient#312) | kernels.PoolAwareKernelManager, serve.server_config |
 | ``figure_widget`` / ``load_plotly_by_url`` | plotly ``BaseFigureWidget._esm`` (its anywidget module), ``package_data/widgetbundle.js`` | lessons, corpus, explorer map |
 """
 
@@ -29,6 +30,8 @@ CHECKED = {
     "ipywidgets": ("8.1", "8.2"),
     "voila": ("0.5.6", "0.6"),
     "jupyter_server": ("2.10", "2.22"),
+    "jupyter_client": ("8.0", "8.11"),
+    "nbclient": ("0.8", "0.12"),
 }
 VIEW_COUNT = "_view_count"   # the trait to observe after count_views()
 
@@ -134,6 +137,53 @@ def pooled_kernel_ids(manager) -> set[str]:
             if task.done() and not task.cancelled() and task.exception() is None:
                 ids.add(task.result()["kernel_id"])
     return ids
+
+
+# Voila runs a notebook with nbclient, which waits for each cell's reply on the kernel's shell socket
+# (``AsyncZMQSocketChannel.get_msg``, an asyncio poll of the zmq socket). While it waits, an
+# ``ipywidgets.Output`` that a cell prints into (``with out: ...``) makes nbclient send the Output's
+# state back to the kernel on that same socket, and under load the wake-up for the reply is sometimes
+# lost: the reply sits in the socket, and the page stops streaming until the cell's time-out (voila.json:
+# 120 s) ends the poll, whose last check then finds it. Measured with nbclient alone, the notebook of
+# tests/browser/test_frontend.py's Output test and two busy loops on the 2 cores: 6 and 8 runs in 25
+# waited out a 15 s time-out; with nbclient's send stubbed out, 0 in 25 (jupyter/nbclient#312 reports
+# the same hang; its proposed fix polls in slices). ``bound_channel_waits`` makes every wait on such a
+# channel a loop of short polls with the same overall time-out: a lost wake-up costs one slice.
+CHANNEL_WAIT_SLICE = 0.25  # seconds
+
+
+def bound_channel_waits(slice_s: float = CHANNEL_WAIT_SLICE) -> bool:
+    """Make ``jupyter_client``'s ``AsyncZMQSocketChannel.get_msg(timeout)`` poll in slices of at most
+    ``slice_s`` seconds until ``timeout`` (None: for ever), in this process (a Voila or Jupyter
+    server). It returns a message, or raises ``Empty`` once ``timeout`` has passed, exactly as before;
+    each slice ends with zmq's immediate check, which finds a reply whose wake-up was lost. Idempotent;
+    returns True when it installed the wrapper. Checked on jupyter_client 8.x, pyzmq 25-27, nbclient
+    0.8-0.11."""
+    import time
+    from queue import Empty
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    current = AsyncZMQSocketChannel.get_msg
+    if getattr(current, "kit_slice", None) is not None:
+        return False
+    original = current
+
+    async def get_msg(self, timeout: float | None = None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = slice_s if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return await original(self, min(slice_s, left))
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    get_msg.kit_slice = slice_s
+    get_msg.kit_original = original
+    get_msg.__doc__ = original.__doc__
+    AsyncZMQSocketChannel.get_msg = get_msg
+    return True
 
 
 # plotly's FigureWidget is an anywidget whose ES module (5 MB of JavaScript) is the class attribute

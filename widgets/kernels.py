@@ -12,6 +12,10 @@ A closed tab: Voila's front ends ask ``/voila/api/shutdown/<kernel>`` on leaving
 Voila refuses (403, it sets no ``_xsrf`` cookie), so the kernel waited for the culler. Here a kernel
 whose last browser connection closes is shut down ``disconnect_timeout`` seconds later unless a
 browser connects again (a dropped connection that the page re-opens in time keeps its kernel).
+
+It also bounds every wait on a kernel's channels in the server (``compat.bound_channel_waits``): a
+notebook that prints into an ``ipywidgets.Output`` while Voila runs it could otherwise stop the page
+for the cell's whole time-out.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import asyncio
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Float
 
-from .compat import kernel_connections, pooled_kernel_ids, utcnow
+from .compat import bound_channel_waits, kernel_connections, pooled_kernel_ids, utcnow
 
 
 class PoolAwareKernelManager(AsyncMappingKernelManager):
@@ -35,6 +39,9 @@ class PoolAwareKernelManager(AsyncMappingKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        # Voila runs each notebook through jupyter_client channels in this process: a cell's reply
+        # whose wake-up is lost costs a fraction of a second, not the cell's time-out (compat.py)
+        bound_channel_waits()
         self._seen_in_pool: set[str] = set()
         self._left: dict[str, asyncio.TimerHandle] = {}
 

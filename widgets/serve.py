@@ -42,7 +42,12 @@ def server_config(c, path: Path = CONFIG) -> None:
     """Apply voila.json to a Jupyter server's traitlets config ``c`` (in a ``jupyter_server_config.py``):
     the Voila server extension's template, stripped sources and hidden tracebacks, the executor's
     time-outs and messages, and the kernel culling. The standalone app's own section is left out, and
-    so is its pooling: a Jupyter server has no warm kernels."""
+    so is its pooling: a Jupyter server has no warm kernels. The server loads its config file in its
+    own process, so this also bounds the waits on kernel channels there (``compat.bound_channel_waits``:
+    a notebook printing into an Output widget while Voila runs it cannot stall its page)."""
+    from .compat import bound_channel_waits
+
+    bound_channel_waits()
     for section, values in json.loads(path.read_text()).items():
         if section in APP_ONLY:
             continue
