@@ -221,3 +221,47 @@ def test_the_scripts_a_page_runs_on_load_carry_v8s_compile_hint():
     for script in scripts:
         with open(script, "rb") as f:
             assert f.read(len(hint)) == hint, f"{script.name}: rebuild with cd frontend && npm run build"
+
+
+def test_the_templates_css_was_extracted_from_the_installed_voilas_script():
+    """teachkit-lite links voila-lab.css where Voila's lab template would run voila-style.js: the
+    committed CSS must come from the installed Voila's script (`python -m widgets.compat` rewrites it)."""
+    import hashlib
+    import json
+
+    from voila import __version__
+
+    info = json.loads((ROOT_STATIC / compat.VOILA_CSS_INFO).read_text())
+    source = compat.voila_style_js()
+    assert source is not None, "no voila-style.js in the installed Voila's base template"
+    assert info["voila"] == __version__ and info["from_sha256"] == hashlib.sha256(source.read_bytes()).hexdigest(), (
+        f"voila-lab.css was extracted from Voila {info['voila']}'s voila-style.js, Voila {__version__} is "
+        "installed: run `python -m widgets.compat` and compare a page before and after")
+    assert info["sha256"] == hashlib.sha256((ROOT_STATIC / compat.VOILA_CSS).read_bytes()).hexdigest()
+
+
+def test_the_extraction_gives_the_committed_css_and_what_the_script_adds(tmp_path):
+    """frontend/voila-css.mjs run again gives the committed file. Its content against the script's own
+    text: every stylesheet in it is a string literal of voila-style.js (css-loader's output, with
+    the font URLs resolved), and Font Awesome (linked by the template) is the only part left out."""
+    import json
+    import os
+    import re
+    import shutil
+
+    node = shutil.which("node")
+    if node is None:
+        message = "Node.js is needed to run frontend/voila-css.mjs"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    info = compat.write_voila_css(tmp_path, node=node)
+    assert (tmp_path / compat.VOILA_CSS).read_bytes() == (ROOT_STATIC / compat.VOILA_CSS).read_bytes()
+    assert info == json.loads((ROOT_STATIC / compat.VOILA_CSS_INFO).read_text())
+    css = (tmp_path / compat.VOILA_CSS).read_text()
+    script = compat.voila_style_js().read_text()
+    rules = re.findall(r"^\.([\w-]+) \{", css, flags=re.M)
+    assert len(set(rules)) >= 200  # JupyterLab's classes: cells, outputs, widgets, the theme's tokens
+    assert all(f".{rule} {{" in script for rule in set(rules))
+    assert "Font Awesome Free" in script and "Font Awesome Free" not in css
+    assert ".jp-OutputArea-output" in css and "font-family: var(--jp-ui-font-family);" in css

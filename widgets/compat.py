@@ -16,6 +16,7 @@ the installed versions).
 | ``kernel_connections`` | jupyter_server ``MappingKernelManager._kernel_connections`` | kernels |
 | ``pooled_kernel_ids`` | Voila ``VoilaKernelManager._pools`` (tasks whose result holds ``kernel_id``) | kernels |
 | ``bound_channel_waits`` | replaces jupyter_client ``AsyncZMQSocketChannel.get_msg`` (works around jupyter/nbclient#312) | kernels.PoolAwareKernelManager, serve.server_config |
+| ``voila_style_js`` / ``write_voila_css`` | Voila's ``templates/base/static/voila-style.js`` and its lab template's ``frontend == "voila"`` test (teachkit-lite sets ``frontend``) | the teachkit-lite template |
 | ``figure_widget`` / ``load_plotly_by_url`` | plotly ``BaseFigureWidget._esm`` (its anywidget module), ``package_data/widgetbundle.js`` | lessons, corpus, explorer map |
 """
 
@@ -309,6 +310,42 @@ def write_plotly_module(static_dir) -> dict:
     return info
 
 
+# Voila's lab template starts every page with ``voila-style.js``, a 343 kB script that adds
+# JupyterLab's CSS to the page when it runs (99 ms of the main thread on a lesson page, before
+# anything is drawn). The teachkit-lite template links the CSS itself instead (``VOILA_CSS``,
+# extracted once by frontend/voila-css.mjs, which runs the script against a stand-in DOM) and sets
+# the template variable ``frontend`` to its own name, which makes Voila's lab template leave the
+# script out (it includes it only when ``frontend == "voila"``). ``VOILA_CSS_INFO`` records the
+# Voila version and the script's SHA-256 it was extracted from. Checked on Voila 0.5.13.
+VOILA_CSS = "voila-lab.css"
+VOILA_CSS_INFO = "voila-lab.json"
+
+
+def voila_style_js():
+    """The installed Voila's ``voila-style.js`` (its base template's static folder), or None."""
+    for folder in template_static_dirs("base"):
+        if (folder / "voila-style.js").is_file():
+            return folder / "voila-style.js"
+    return None
+
+
+def write_voila_css(static_dir, node: str = "node") -> dict:
+    """Extract the installed Voila's CSS into ``static_dir`` (Node.js runs frontend/voila-css.mjs)."""
+    import hashlib
+    import json
+    import subprocess
+    from pathlib import Path
+
+    from voila import __version__ as voila_version
+
+    source = voila_style_js()
+    script = Path(__file__).resolve().parent.parent / "frontend" / "voila-css.mjs"
+    subprocess.run([node, str(script), str(source), str(static_dir / VOILA_CSS)], check=True)
+    info = {"voila": voila_version, "from_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+            "sha256": hashlib.sha256((static_dir / VOILA_CSS).read_bytes()).hexdigest()}
+    (static_dir / VOILA_CSS_INFO).write_text(json.dumps(info, indent=1) + "\n")
+    return info
+
 
 _PLOTLY_BY_URL: list = []
 
@@ -328,8 +365,9 @@ def figure_widget(*args, **kwargs):
     return go.FigureWidget(*args, **kwargs)
 
 
-if __name__ == "__main__":  # python -m widgets.compat: refresh the template's copy of plotly's module
-    from pathlib import Path
+if __name__ == "__main__":  # python -m widgets.compat: refresh the template's copies of plotly's
+    from pathlib import Path  # module and of Voila's CSS
 
-    print(write_plotly_module(Path(__file__).resolve().parent.parent / "share" / "jupyter" / "voila"
-                              / "templates" / TEMPLATE / "static"))
+    static = Path(__file__).resolve().parent.parent / "share" / "jupyter" / "voila" / "templates" / TEMPLATE / "static"
+    print(write_plotly_module(static))
+    print(write_voila_css(static))

@@ -66,6 +66,22 @@ def test_the_explorer_loads_one_script_and_not_voilas_application(open_app):
     page.wait_for_selector(".js-plotly-plot", state="visible")  # plotly's FigureWidget is an anywidget
 
 
+def test_jupyterlabs_css_comes_as_a_stylesheet_not_from_voila_style_js(open_app):
+    """teachkit-lite links the CSS that Voila's voila-style.js would add (static/voila-lab.css,
+    widgets/compat.py): the script is not run, the stylesheet is there, and it is what styles the
+    page (with it switched off, the page falls back to the browser's serif font and margins)."""
+    page = open_app("index.ipynb", selector=".widget-html-content")
+    assert not [url for url in scripts(page) if "voila-style.js" in url]
+    sheets = page.evaluate("[...document.styleSheets].map(s => s.href).filter(Boolean)")
+    assert [h for h in sheets if "/teachkit-lite/static/voila-lab.css" in h]
+    look = ("() => [document.body, document.querySelector('.widget-html-content')].map(e => {"
+            " const c = getComputedStyle(e); return [c.fontFamily, c.padding]; })")
+    styled = page.evaluate(look)
+    assert "system-ui" in styled[0][0] and "system-ui" in styled[1][0]
+    page.evaluate("document.querySelector('link[href*=\"voila-lab.css\"]').disabled = true")
+    assert page.evaluate(look) != styled
+
+
 def test_outputs_are_drawn_and_a_click_goes_to_the_kernel_and_back(browser, lite_server):
     watch = PageWatch()
     page = open_page(browser, lite_server.url, "outputs.ipynb", watch=watch, selector=".widget-button")
