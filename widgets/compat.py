@@ -146,8 +146,9 @@ def pooled_kernel_ids(manager) -> set[str]:
 # state back to the kernel on that same socket, and under load the wake-up for the reply is sometimes
 # lost: the reply sits in the socket, and the page stops streaming until the cell's time-out (voila.json:
 # 120 s) ends the poll, whose last check then finds it. Measured with nbclient alone, the notebook of
-# tests/browser/test_frontend.py's Output test and two busy loops on the 2 cores: 6 and 8 runs in 25
-# waited out a 15 s time-out; with nbclient's send stubbed out, 0 in 25 (jupyter/nbclient#312 reports
+# tests/browser/test_frontend.py's Output test and two busy loops on the 2 cores: 6 to 12 runs in 25
+# waited out a 15 s time-out (bench/bench_lost_wakeup.py); with nbclient's send stubbed out, 0 in 25,
+# and 0 in 25 with this function (jupyter/nbclient#312 reports
 # the same hang; its proposed fix polls in slices). ``bound_channel_waits`` makes every wait on such a
 # channel a loop of short polls with the same overall time-out: a lost wake-up costs one slice.
 CHANNEL_WAIT_SLICE = 0.25  # seconds
