@@ -21,11 +21,17 @@ from jupyter_client.session import Session
 from widgets import compat
 
 
+def _jupyter_clients_get_msg():
+    """``AsyncZMQSocketChannel.get_msg`` as jupyter_client defines it (server_config in another test
+    may have wrapped it already in this process)."""
+    current = AsyncZMQSocketChannel.get_msg
+    return getattr(current, "kit_original", current)
+
+
 @pytest.fixture
 def sliced(monkeypatch):
-    """The wrapper, installed for this test only (server_config in another test may have installed it)."""
-    current = AsyncZMQSocketChannel.get_msg
-    original = getattr(current, "kit_original", current)
+    """The wrapper, installed for this test only."""
+    original = _jupyter_clients_get_msg()
     monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", original)
     assert compat.bound_channel_waits(slice_s=0.2)
     assert not compat.bound_channel_waits(slice_s=0.2)  # a second call changes nothing
@@ -83,8 +89,7 @@ def test_the_kit_installs_it_where_voila_runs_notebooks(monkeypatch):
     from widgets.serve import server_config
     from traitlets.config import Config
 
-    current = AsyncZMQSocketChannel.get_msg
-    original = getattr(current, "kit_original", current)
+    original = _jupyter_clients_get_msg()
     for install in (lambda: PoolAwareKernelManager(), lambda: server_config(Config())):
         monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", original)
         install()
