@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 
 import ipywidgets as W
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 
@@ -265,3 +266,66 @@ def test_the_extraction_gives_the_committed_css_and_what_the_script_adds(tmp_pat
     assert all(f".{rule} {{" in script for rule in set(rules))
     assert "Font Awesome Free" in script and "Font Awesome Free" not in css
     assert ".jp-OutputArea-output" in css and "font-family: var(--jp-ui-font-family);" in css
+
+
+# --- 2-D arrays as one binary buffer per row (compat.send_rows_as_buffers) ---
+
+def _sent(fig):
+    """What ipywidgets sends of a FigureWidget's synced data: (JSON part, buffers by path)."""
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    state, paths, buffers = _remove_buffers(fig.get_state("_widget_data"))
+    return state["_widget_data"], {tuple(p[1:]): bytes(b) for p, b in zip(paths, buffers)}
+
+
+def test_a_2d_array_goes_out_as_one_buffer_per_row_holding_that_rows_numbers():
+    assert compat.send_rows_as_buffers() is True
+    z = np.arange(12, dtype=np.float64).reshape(3, 4) / 7   # not exact in JSON text
+    fig = go.FigureWidget(go.Heatmap(z=z, x=np.arange(4.0)))
+    data, buffers = _sent(fig)
+    rows = [buffers[(0, "z", i, "buffer")] for i in range(3)]
+    # read back as plotly's front end does: each row into its own typed array (here numpy)
+    assert np.array_equal(np.vstack([np.frombuffer(r, dtype=np.float64) for r in rows]), z)
+    assert [row["dtype"] for row in data[0]["z"]] == ["float64"] * 3
+    assert len(buffers[(0, "x", "buffer")]) == 4 * 8           # 1-D arrays: one buffer, as before
+    assert compat.send_rows_as_buffers() is True               # a second call changes nothing
+    assert len(_sent(fig)[1]) == 4
+
+
+@pytest.mark.parametrize("z", [np.arange(6, dtype=np.int64).reshape(2, 3),      # no Int64Array in JS
+                               np.array([["a", "b"], ["c", "d"]], dtype=object),
+                               np.arange(8, dtype=np.float16).reshape(2, 4)])    # no Float16Array
+def test_arrays_plotlys_front_end_cannot_type_stay_json_lists(z):
+    compat.send_rows_as_buffers()
+    fig = go.FigureWidget(go.Heatmap(z=z))
+    data, buffers = _sent(fig)
+    assert not any(path[1] == "z" for path in buffers)
+    assert data[0]["z"] == z.tolist()
+
+
+def test_a_redraw_sends_the_rows_too():
+    """Changing a heatmap's z after it is shown goes out in a restyle message through the same
+    serializer: rows as buffers there as well."""
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    compat.send_rows_as_buffers()
+    fig = go.FigureWidget(go.Heatmap(z=np.zeros((2, 2))))
+    to_json = fig.trait_metadata("_py2js_restyle", "to_json")
+    z = np.array([[0.1, 0.2], [0.3, 0.4]])
+    state, paths, buffers = _remove_buffers({"m": to_json({"restyle_data": {"z": [z]}}, None)})
+    assert [p[-2] for p in paths] == [0, 1]
+    assert np.array_equal(np.vstack([np.frombuffer(bytes(b)) for b in buffers]), z)
+
+
+def test_the_diffusion_lessons_state_is_mostly_binary_now():
+    """Its three density grids (60 x 101 float64 each) were 425 kB of JSON text."""
+    import json
+
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    from widgets.lessons.diffusion_view import DiffusionLesson
+
+    lesson = DiffusionLesson()
+    state, _, buffers = _remove_buffers(lesson.figure.get_state("_widget_data"))
+    assert len(json.dumps(state)) < 20_000
+    assert sum(memoryview(b).nbytes for b in buffers) >= 3 * 60 * 101 * 8

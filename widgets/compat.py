@@ -17,6 +17,7 @@ the installed versions).
 | ``pooled_kernel_ids`` | Voila ``VoilaKernelManager._pools`` (tasks whose result holds ``kernel_id``) | kernels |
 | ``bound_channel_waits`` | replaces jupyter_client ``AsyncZMQSocketChannel.get_msg`` (works around jupyter/nbclient#312) | kernels.PoolAwareKernelManager, serve.server_config |
 | ``voila_style_js`` / ``write_voila_css`` | Voila's ``templates/base/static/voila-style.js`` and its lab template's ``frontend == "voila"`` test (teachkit-lite sets ``frontend``) | the teachkit-lite template |
+| ``send_rows_as_buffers`` | the ``to_json`` of plotly ``BaseFigureWidget``'s synced traits (``plotly.serializers._py_to_js``) | figure_widget: every kit figure |
 | ``figure_widget`` / ``load_plotly_by_url`` | plotly ``BaseFigureWidget._esm`` (its anywidget module), ``package_data/widgetbundle.js`` | lessons, corpus, explorer map |
 """
 
@@ -348,12 +349,59 @@ def write_voila_css(static_dir, node: str = "node") -> dict:
     return info
 
 
+# the dtypes plotly's front end reads into typed arrays (its numpy_dtype_to_typedarray_type)
+ROW_DTYPES = {"int8", "int16", "int32", "uint8", "uint16", "uint32", "float32", "float64"}
+
+
+def _rows_to_js(value, widget_manager, to_js):
+    """plotly's serializer ``to_js``, with each row of a 2-D numeric array sent as a binary buffer."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {k: _rows_to_js(v, widget_manager, to_js) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rows_to_js(v, widget_manager, to_js) for v in value]
+    if isinstance(value, np.ndarray) and value.ndim == 2 and value.dtype.name in ROW_DTYPES:
+        return [to_js(row, widget_manager) for row in np.ascontiguousarray(value)]
+    return to_js(value, widget_manager)
+
+
+def send_rows_as_buffers() -> bool:
+    """Make plotly's ``FigureWidget`` send 2-D numeric arrays (a heatmap's or contour's ``z``,
+    2-D ``customdata``) as one binary buffer per row instead of JSON text.
+
+    plotly's widget serializer (``plotly.serializers._py_to_js``, the ``to_json`` of the widget's
+    synced traits ``_widget_data``, ``_py2js_restyle``, ...) sends a 1-D numeric array as a buffer,
+    which its front end reads into a typed array, but turns a 2-D array into nested lists: every
+    number as up to 24 characters of JSON for the kernel to write, the server and the websocket to
+    carry and the browser to parse. Sent as a list of rows, each row is a 1-D array, which the same
+    front end reads into a list of typed arrays: the form plotly.js itself decodes a 2-D array into
+    (its ``decodeTypedArraySpec``), so the figure draws the same. Integers of 8 bytes stay lists, as
+    plotly sends them (JavaScript has no 64-bit integer typed array). Checked on plotly 6.x and 7.1
+    (the traits' ``to_json`` metadata, read by ipywidgets on every send). Returns whether it did.
+    """
+    from plotly.basewidget import BaseFigureWidget
+    from plotly.serializers import _py_to_js
+
+    def rows_to_js(value, widget_manager):
+        return _rows_to_js(value, widget_manager, _py_to_js)
+
+    rows_to_js.kit_original = _py_to_js
+    done = False
+    for trait in BaseFigureWidget.class_traits().values():
+        to_js = trait.metadata.get("to_json")
+        if to_js is _py_to_js:
+            trait.metadata["to_json"] = rows_to_js
+        done = done or to_js is _py_to_js or getattr(to_js, "kit_original", None) is _py_to_js
+    return done
+
+
 _PLOTLY_BY_URL: list = []
 
 
 def figure_widget(*args, **kwargs):
     """``plotly.graph_objects.FigureWidget(*args, **kwargs)``, after (once per kernel)
-    ``load_plotly_by_url()``: the kit makes its figures here. plotly's FigureWidget imports nbformat
+    ``send_rows_as_buffers()`` and ``load_plotly_by_url()``: the kit makes its figures here. plotly's FigureWidget imports nbformat
     (and jsonschema: 0.1-0.2 s of a fresh kernel) only for ``fig.show()``; it is deferred until
     something reads it (``widgets/lazyimport.py``)."""
     import plotly.graph_objects as go
@@ -362,6 +410,7 @@ def figure_widget(*args, **kwargs):
         from .lazyimport import defer
 
         defer("nbformat")
+        send_rows_as_buffers()
         _PLOTLY_BY_URL.append(load_plotly_by_url())
     return go.FigureWidget(*args, **kwargs)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
@@ -88,6 +89,35 @@ def test_tour_questions_and_plots(open_app):
     question.get_by_text("first-order method", exact=False).wait_for(state="visible", timeout=30_000)
     question.scroll_into_view_if_needed()
     screenshot(page, "lesson-diffusion-quiz")
+
+
+# the samples panel's density: each row of the grid as the page holds it (its type and its numbers)
+DENSITY_JS = """() => {
+  const p = document.querySelector('.js-plotly-plot');
+  const t = p && p.data && p.data.find(d => d.meta === 'density:samples');
+  return t && t.z ? Array.from(t.z, row => [row.constructor.name, Array.from(row)]) : null;
+}"""
+
+
+def test_the_density_grid_arrives_whole_as_binary_rows(open_app):
+    """The three contour panels' densities (60 x 101 each) travel as one binary buffer per row
+    (widgets/compat.send_rows_as_buffers), not as JSON text: the page holds the numpy model's grid
+    number for number, in typed arrays, on the first draw and after the data set changes."""
+    from widgets.lessons import diffusion as D
+    from widgets.lessons.diffusion_view import GRID, LIM
+
+    page = open_app(LESSON)
+    page.wait_for_function(f"() => ({DENSITY_JS})() !== null", timeout=120_000)
+    for preset in ("moons", "ring"):
+        if preset != "moons":
+            page.locator(".widget-dropdown", has_text="Data").locator("select").select_option(label=preset)
+            page.wait_for_function(f"(n) => {{ const z = ({DENSITY_JS})(); return z && z[30][1][50] !== n; }}",
+                                   arg=before, timeout=60_000)
+        rows = page.evaluate(DENSITY_JS)
+        before = rows[30][1][50]
+        _, _, z = D.density_grid(preset, size=GRID, lim=LIM)
+        assert {kind for kind, _ in rows} == {"Float64Array"}
+        assert np.array_equal(np.array([numbers for _, numbers in rows]), z), preset
 
 
 def test_slides_render(browser, voila_server):
