@@ -92,6 +92,14 @@ def test_the_drawing_works_on_a_plain_figure(lesson):
         live.pop("uid", None)
         assert json.dumps(plain, cls=PlotlyJSONEncoder, sort_keys=True) == \
             json.dumps(live, cls=PlotlyJSONEncoder, sort_keys=True)
+    # and the same layout: the live figure starts from the figure kept on disk (base.figure_props),
+    # whose template keeps plotly's defaults for the figure's own trace types only
+    plain, live = fig.layout.to_plotly_json(), lesson.figure.layout.to_plotly_json()
+    types = {trace.type for trace in fig.data}
+    plain["template"]["data"] = {k: v for k, v in plain["template"]["data"].items() if k in types}
+    assert set(live["template"]["data"]) == types & set(live["template"]["data"]) and live["template"]["data"]
+    assert json.dumps(plain, cls=PlotlyJSONEncoder, sort_keys=True) == \
+        json.dumps(live, cls=PlotlyJSONEncoder, sort_keys=True)
 
 
 def test_a_tour_step_redraws_once(lesson, monkeypatch):
@@ -270,6 +278,29 @@ def test_facts_are_computed_once_per_machine_and_again_when_the_code_changes(mon
     assert "kit-lesson" in cls()._dom_classes and base._FACTS[cls] == pytest.approx(expected)
     monkeypatch.delitem(base._FACTS, cls)
     monkeypatch.setattr(np, "__version__", "0.0-changed")  # the key changes: computed again
+    with pytest.raises(AssertionError, match="ran again"):
+        cls()
+
+
+def test_the_empty_figure_is_built_once_per_machine_and_again_when_plotly_changes(monkeypatch, tmp_path):
+    """A fresh kernel reads the lesson's empty figure from a file (base.figure_props) instead of
+    building it through plotly's validators; the subplot grid comes back with it (the draw of some
+    lessons addresses axes by row and column)."""
+    import plotly
+
+    monkeypatch.setenv("KIT_CACHE_DIR", str(tmp_path))
+    cls = lesson_class("compression")   # its draw calls update_xaxes(row=..., col=...)
+    first = cls()
+    (written,) = tmp_path.glob("figure-compression-*.pkl")
+
+    def fail(cls):
+        raise AssertionError("figure() ran again")
+
+    monkeypatch.setattr(cls.Display, "figure", classmethod(fail))
+    again = cls()
+    assert again.figure.to_plotly_json()["layout"] == first.figure.to_plotly_json()["layout"]
+    assert again.figure._grid_ref is not None and list(tmp_path.glob("figure-*.pkl")) == [written]
+    monkeypatch.setattr(plotly, "__version__", "0.0-changed")   # another plotly: built again
     with pytest.raises(AssertionError, match="ran again"):
         cls()
 
