@@ -387,13 +387,11 @@ def send_rows_as_buffers() -> bool:
         return _rows_to_js(value, widget_manager, _py_to_js)
 
     rows_to_js.kit_original = _py_to_js
-    done = False
-    for trait in BaseFigureWidget.class_traits().values():
-        to_js = trait.metadata.get("to_json")
-        if to_js is _py_to_js:
+    traits = BaseFigureWidget.class_traits().values()
+    for trait in traits:
+        if trait.metadata.get("to_json") is _py_to_js:
             trait.metadata["to_json"] = rows_to_js
-        done = done or to_js is _py_to_js or getattr(to_js, "kit_original", None) is _py_to_js
-    return done
+    return any(getattr(t.metadata.get("to_json"), "kit_original", None) is _py_to_js for t in traits)
 
 
 _PLOTLY_BY_URL: list = []
@@ -401,9 +399,9 @@ _PLOTLY_BY_URL: list = []
 
 def figure_widget(*args, **kwargs):
     """``plotly.graph_objects.FigureWidget(*args, **kwargs)``, after (once per kernel)
-    ``send_rows_as_buffers()`` and ``load_plotly_by_url()``: the kit makes its figures here. plotly's FigureWidget imports nbformat
-    (and jsonschema: 0.1-0.2 s of a fresh kernel) only for ``fig.show()``; it is deferred until
-    something reads it (``widgets/lazyimport.py``)."""
+    ``send_rows_as_buffers()`` and ``load_plotly_by_url()``: the kit makes its figures here.
+    plotly's FigureWidget imports nbformat (and jsonschema: 0.1-0.2 s of a fresh kernel) only for
+    ``fig.show()``; it is deferred until something reads it (``widgets/lazyimport.py``)."""
     import plotly.graph_objects as go
 
     if not _PLOTLY_BY_URL:
