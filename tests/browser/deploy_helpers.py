@@ -106,7 +106,8 @@ class Served:
 # Every plotly figure's data on the page, as JSON (null until one is drawn).
 PLOT_DATA = """() => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
-  return plots.length && plots.every(p => p.data) ? JSON.stringify(plots.map(p => p.data)) : null;
+  return plots.length && plots.every(p => p.data) ? JSON.stringify(plots.map(p => p.data),
+    (k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v) : null;
 }"""
 
 

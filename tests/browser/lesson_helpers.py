@@ -29,10 +29,15 @@ READ_ALL_Y = """() => {
 }"""
 
 
+# A JSON.stringify replacer that writes typed arrays (plotly's decoded buffers, and the rows of 2-D
+# arrays, which compat.send_rows_as_buffers sends as binary) as plain lists instead of {"0": ...}.
+TYPED_AS_LISTS = "(k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v"
+
+
 def read_trace(root: str, trace: int, key: str, *, as_json: bool = False) -> str:
     """A ``read`` function: ``key`` (e.g. ``y``) of trace ``trace`` of the plotly figure in
     ``root``, as an array (as a JSON string with ``as_json``), or null until it is drawn."""
-    value = f"JSON.stringify(gd.data[{trace}].{key})" if as_json else f"Array.from(gd.data[{trace}].{key})"
+    value = f"JSON.stringify(gd.data[{trace}].{key}, {TYPED_AS_LISTS})" if as_json else f"Array.from(gd.data[{trace}].{key})"
     return f"""() => {{
   const gd = document.querySelector('{root} .js-plotly-plot');
   return gd && gd.data && gd.data[{trace}] && gd.data[{trace}].{key} ? {value} : null;
