@@ -24,7 +24,7 @@ def lesson_class(slug: str) -> type[Lesson]:
 
 
 # The lessons whose first view is kept on disk (``@default_result`` on their compute).
-FIRST_VIEW = ["compression", "conditional_compute", "event_times",
+FIRST_VIEW = ["compression", "conditional_compute", "diffusion", "event_times",
               "gradient_free", "implicit_diff", "information_bottleneck", "unusual_feedback"]
 
 

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import diffusion as D
+from . import diskcache
 from .base import Lesson, LessonDisplay, add, assign, polylines, set_title
 from .controls import Choice, Slider
 
@@ -168,6 +169,7 @@ class DiffusionLesson(Lesson):
     }
     Display = DiffusionDisplay
 
+    @diskcache.default_result  # the first view's result is read from disk (diskcache.py)
     def compute(self, preset, solver, schedule, nfe, n_particles):
         steps, student_curves = int(nfe), None
         if solver in D.STUDENTS:   # distilled students: 1, 2, 4 or 8 jumps, logSNR segments
