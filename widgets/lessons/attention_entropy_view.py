@@ -55,8 +55,9 @@ class AttentionEntropyDisplay(LessonDisplay):
                                            (3, 1, "head entropy H (nats)", "penalty (nats²)")):
             fig.update_xaxes(title_text=x_title, type="log" if col == 2 else None, row=row, col=col)
             fig.update_yaxes(title_text=y_title, range=[0, 1] if col == 1 == row else None, row=row, col=col)
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
         fig.update_layout(
-            template="plotly_white", height=1050, width=980, margin=dict(l=60, r=30, t=40, b=80),
+            template="plotly_white", height=1050, width=980, margin=dict(l=60, r=101, t=40, b=83),
             legend=dict(orientation="h", x=0.0, y=-0.045, yanchor="top"),
             shapes=[dict(type="rect", xref="x5", yref="y5 domain", x0=0, x1=0, y0=0, y1=1,
                          fillcolor="rgba(46,204,113,0.18)", line_width=0, layer="below")])

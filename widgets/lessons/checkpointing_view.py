@@ -77,7 +77,8 @@ class CheckpointDisplay(LessonDisplay):
             add(fig, f"atom{kind}", go.Scatter(x=[], y=[], mode="lines", fill="toself", fillcolor=COLOURS[kind],
                                                name=name, legendgroup=name, showlegend=False, hoverinfo="name",
                                                line=dict(color="white", width=0.5)), 2, 1)
-        fig.update_layout(width=980, height=740, margin=dict(l=90, r=20, t=50, b=70),
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
+        fig.update_layout(width=980, height=740, margin=dict(l=90, r=20, t=50, b=100),
                           template="plotly_white", legend=dict(orientation="h", y=-0.1, x=0),
                           hovermode="closest")
         for col in (1, 2):

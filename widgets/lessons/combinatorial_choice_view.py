@@ -90,8 +90,8 @@ class CombinatorialChoiceDisplay(LessonDisplay):
         add(fig, "arms qnet", go.Bar(name="Q-network's value", marker_color=SUBPO, opacity=0.55), 3, 2)
         add(fig, "arms pick", go.Scatter(name="MIP's pick (SEQUOIA)", **mark("star", 14, KEPT)), 3, 2)
         add(fig, "arms myopic", go.Scatter(name="myopic pick", **mark("triangle-down", 11, ADD)), 3, 2)
-        fig.update_layout(template="plotly_white", width=1100, height=1060, margin=dict(l=50, r=20, t=40, b=40),
-                          legend=dict(orientation="h", y=-0.08, x=0, font=dict(size=11)))
+        fig.update_layout(template="plotly_white", width=1100, height=1060, legend=dict(orientation="h", y=-0.08, x=0,
+                          font=dict(size=11)), margin=dict(l=51, r=20, t=40, b=167))  # auto-margin's own: test_first_draw.py
         fig.update_xaxes(range=[0, 1], showticklabels=False, row=1, col=1)
         fig.update_yaxes(range=[0, 1], showticklabels=False, scaleanchor="x", row=1, col=1)
         fig.update_xaxes(title_text="event", row=1, col=2)

@@ -56,7 +56,8 @@ class CompressionDisplay(LessonDisplay):
             add(fig, key, go.Bar(x=[], y=[], visible=False, marker=dict(color=COLOURS[i])), 1, 2)
         add(fig, "heat", go.Heatmap(z=[[0]], visible=False, colorscale="RdBu", zmin=-1, zmax=1,
                                     colorbar=dict(title="cos", len=0.8)), 1, 2)
-        fig.update_layout(width=980, height=470, margin=dict(l=60, r=20, t=50, b=40), template="plotly_white",
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
+        fig.update_layout(width=980, height=470, margin=dict(l=60, r=20, t=50, b=115), template="plotly_white",
                           legend=dict(orientation="h", y=-0.18, x=0), barmode="group")
         return fig
 

@@ -58,7 +58,8 @@ class ConditionalDisplay(LessonDisplay):
         add(fig, "whole", _line("whole", "one solve, whole domain", "black", width=3), 3, 2)
         add(fig, "experts", _line("experts", "K experts, assembled", THRESH, "dash"), 3, 2)
         add(fig, "cuts", _line("cuts", "", "gray", "dot", show=False, width=1), 3, 2)
-        fig.update_layout(width=980, height=1150, margin=dict(l=60, r=60, t=50, b=40), barmode="stack",
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
+        fig.update_layout(width=980, height=1150, margin=dict(l=61, r=60, t=50, b=147), barmode="stack",
                           template="plotly_white", legend=dict(orientation="h", y=-0.05, x=0))
         fig.update_xaxes(title_text="expert", row=1, col=1)
         fig.update_yaxes(title_text="assignments", row=1, col=1)

@@ -57,7 +57,8 @@ class ContinualDPDisplay(LessonDisplay):
         add(fig, "current T", go.Scatter(mode="lines", name="current T", hoverinfo="skip",
                                          line=dict(color="gray", dash="dot")), 1, 2)
         log = dict(type="log", exponentformat="power")
-        fig.update_layout(width=960, height=600, margin=dict(l=60, r=20, t=40, b=40), template="plotly_white",
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
+        fig.update_layout(width=960, height=600, margin=dict(l=72, r=20, t=40, b=105), template="plotly_white",
                           legend=dict(orientation="h", y=-0.1, x=0), xaxis_matches="x3",
                           yaxis_title="count", xaxis2=dict(log, title_text="horizon T"),
                           yaxis2=dict(log, title_text="RMSE"), xaxis3_title="time t", yaxis3_title="error")

@@ -47,8 +47,9 @@ class EntropyCouplingDisplay(LessonDisplay):
         for name, colour, dash in SUMS:
             add(fig, f"sums {name}", go.Scatter(x=[], y=[], mode="lines+markers", name=f"partial sums of {name}",
                                                 line=dict(color=colour, dash=dash)), 2, 3)
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
         fig.update_layout(template="plotly_white", height=780, width=1000,
-                          margin=dict(l=70, r=30, t=40, b=50), yaxis_title_text="outcome of p",
+                          margin=dict(l=88, r=38, t=40, b=53), yaxis_title_text="outcome of p",
                           yaxis4_title_text="bits", xaxis5_title_text="k (the k largest masses)",
                           yaxis5=dict(title_text="their sum", range=[0, 1.05]),
                           legend=dict(x=0.99, y=0.02, xanchor="right", yanchor="bottom",

@@ -67,7 +67,8 @@ class EventTimesDisplay(LessonDisplay):
                                      marker=dict(symbol="x"), name="snapshots: log(P̂)/gap, ignoring misreads"), 2, 1)
         add(fig, "single", go.Scatter(x=[0, 1, 2], mode="lines+markers", line=dict(color="#d62728", dash="dot"),
                                       visible=False, name="one model fine-tuned on the stream"), 2, 2)
-        fig.update_layout(width=1000, height=680, margin=dict(l=50, r=20, t=50, b=40), template="plotly_white",
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
+        fig.update_layout(width=1000, height=680, margin=dict(l=50, r=22, t=50, b=200), template="plotly_white",
                           legend=dict(orientation="h", y=-0.1, x=0, font=dict(size=11), entrywidth=235))
         fig.update_xaxes(title_text="t", row=1, col=1)
         fig.update_yaxes(range=[0, 1], row=1, col=1)

@@ -57,7 +57,8 @@ class GradientFreeDisplay(LessonDisplay):
                                     line=dict(width=3)), name="implicit gradient step (proximal point)"), 1, 1)
         add(fig, "gd", go.Scatter(mode="markers", marker=dict(symbol="x", size=12, color="#2ca02c"),
                                   name="explicit gradient step c − τf′(c)"), 1, 1)
-        fig.update_layout(width=1000, height=760, template="plotly_white", margin=dict(l=50, r=15, t=40, b=40),
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
+        fig.update_layout(width=1000, height=760, template="plotly_white", margin=dict(l=51, r=22, t=40, b=144),
                           legend=dict(orientation="h", y=-0.08, x=0), font=dict(size=12))
         fig.update_annotations(font_size=14)
         fig.update_xaxes(title_text="x", row=1, col=1)

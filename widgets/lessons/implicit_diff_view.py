@@ -91,8 +91,9 @@ class ImplicitDiffDisplay(LessonDisplay):
                                          name="perfect foresight (lower bound)"), 3, 2)
         add(fig, "train now", go.Scatter(mode="markers", marker=dict(size=10, color="#3b82f6"),
                                          showlegend=False), 3, 2)
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
         fig.update_layout(width=1150, height=1060, template="plotly_white", barmode="stack",
-                          margin=dict(l=50, r=15, t=40, b=40),
+                          margin=dict(l=51, r=22, t=40, b=216),
                           legend=dict(orientation="h", y=-0.1, x=0, traceorder="normal"))
         fig.update_xaxes(type="log", title_text="λ", row=1, col=1)
         fig.update_xaxes(type="log", title_text="k (gradient steps)", row=2, col=1)

@@ -48,7 +48,8 @@ class PlaneDisplay(LessonDisplay):
         add(fig, "p_labels", go.Scatter(x=[], y=[], mode="text", text=[], showlegend=False, hoverinfo="skip",
                                         textfont=dict(size=11, color="#555"),
                                         textposition=["middle left", "top center"]), 1, 2)
-        fig.update_layout(width=980, height=470, margin=dict(l=60, r=20, t=50, b=40),
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
+        fig.update_layout(width=980, height=470, margin=dict(l=60, r=20, t=50, b=99),
                           template="plotly_white", legend=dict(orientation="h", y=-0.18, x=0))
         fig.update_xaxes(title_text="dimension d of X and T", row=1, col=1)
         fig.update_yaxes(title_text="I(X;T) (nats)", rangemode="tozero", row=1, col=1)

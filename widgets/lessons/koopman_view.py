@@ -52,7 +52,8 @@ class KoopmanDisplay(LessonDisplay):
                                       marker=dict(color="black", size=6)), 1, 2)
         add(fig, "curve", go.Scatter(x=[], y=[], mode="lines", name="invariant curve",
                                      line=dict(color="#d62728", dash="dash")), 1, 2)
-        fig.update_layout(width=960, height=500, margin=dict(l=50, r=20, t=50, b=40),
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
+        fig.update_layout(width=960, height=500, margin=dict(l=62, r=20, t=50, b=94),
                           template="plotly_white", legend=dict(orientation="h", y=-0.15, x=0))
         fig.update_xaxes(range=[-1.25, 1.4], title_text="Re", row=1, col=1)
         fig.update_yaxes(range=[-1.25, 1.25], title_text="Im", scaleanchor="x", scaleratio=1, row=1, col=1)

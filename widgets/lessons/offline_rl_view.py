@@ -72,7 +72,8 @@ class OfflineRLDisplay(LessonDisplay):
         add(fig, "k_now", go.Scatter(x=[], y=[], mode="markers", name="current k", showlegend=False,
                                      marker=dict(size=14, color="rgba(0,0,0,0)", line=dict(color="black", width=2))),
             1, 3)
-        fig.update_layout(width=1020, height=470, margin=dict(l=40, r=20, t=50, b=40), template="plotly_white",
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
+        fig.update_layout(width=1020, height=470, margin=dict(l=40, r=20, t=50, b=125), template="plotly_white",
                           legend=dict(orientation="h", y=-0.22, x=0), bargap=0.3)
         fig.update_annotations(font_size=14)
         fig.update_xaxes(range=[-0.5, orl.COLS - 0.5], showgrid=False, zeroline=False, showticklabels=False,

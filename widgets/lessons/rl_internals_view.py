@@ -71,7 +71,8 @@ class RLInternalsDisplay(LessonDisplay):
             add(fig, f"talk_{name}", go.Scatter(x=[], y=[], mode=mode, name=name, text=[], textposition="top right",
                                                 textfont=dict(size=10, color=colour),
                                                 line=dict(color=colour, shape="hv"), marker=dict(size=8)), 2, 3)
-        fig.update_layout(width=1000, height=760, margin=dict(l=55, r=20, t=50, b=40), template="plotly_white",
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
+        fig.update_layout(width=1000, height=760, margin=dict(l=55, r=40, t=50, b=158), template="plotly_white",
                           legend=dict(orientation="h", y=-0.09, x=0, font=dict(size=11)))
         fig.update_xaxes(title_text="training step", row=1, col=1)
         fig.update_yaxes(title_text="share of dormant neurons", range=[0, 1], row=1, col=1)

@@ -79,8 +79,9 @@ class SafeControlDisplay(LessonDisplay):
                                               symbol="star"), name="IWOCS's policy"), 2, 3)
         add(fig, "policies/nominal", go.Scatter(mode="markers", marker=dict(color="#1d4ed8", size=10,
                                                 symbol="diamond-open"), name="best for model 1 only"), 2, 3)
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
         fig.update_layout(width=1100, height=760, template="plotly_white", barmode="overlay",
-                          margin=dict(l=45, r=15, t=40, b=40), legend=dict(orientation="h", y=-0.08, x=0))
+                          margin=dict(l=45, r=19, t=40, b=144), legend=dict(orientation="h", y=-0.08, x=0))
         fig.update_xaxes(range=[-3.2, 3.2], row=1, col=1)
         fig.update_yaxes(range=[-3.2, 3.2], scaleanchor="x", scaleratio=1, row=1, col=1)
         fig.update_xaxes(title_text="time", row=2, col=1)

@@ -67,8 +67,9 @@ class SafeExplorationDisplay(LessonDisplay):
                                       line=dict(color=COLORS["Mixture"], width=3)), 2, 2)
         add(fig, "weight/mean", go.Scatter(name="running mean of ρ", mode="lines",
                                            line=dict(color="#0b5d45", width=2)), 2, 2)
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
         fig.update_layout(width=960, height=700, template="plotly_white",
-                          margin=dict(l=60, r=20, t=40, b=40), legend=dict(orientation="h", y=-0.1, x=0))
+                          margin=dict(l=60, r=20, t=40, b=141), legend=dict(orientation="h", y=-0.1, x=0))
         fig.update_xaxes(type="log", title_text="round (log scale)")
         fig.update_xaxes(title_text="round t", row=2, col=1)
         fig.update_yaxes(title_text="expected return", row=1, col=1)

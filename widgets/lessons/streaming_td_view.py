@@ -51,8 +51,9 @@ class StreamingTDDisplay(LessonDisplay):
                                    ("step/ObGD min", "ObGD: smallest step", "ObGD", "dot")):
             add(fig, key, go.Scatter(name=name, legendgroup=m, mode="lines",
                                      line=dict(color=COLORS[m], dash=dash)), 2, 1)
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
         fig.update_layout(width=960, height=680, template="plotly_white",
-                          margin=dict(l=60, r=20, t=40, b=40), legend=dict(orientation="h", y=-0.08, x=0))
+                          margin=dict(l=62, r=22, t=40, b=121), legend=dict(orientation="h", y=-0.08, x=0))
         fig.update_xaxes(title_text="episode")
         fig.update_xaxes(title_text="state", row=1, col=1)
         fig.update_yaxes(title_text="value", range=list(VALUE_RANGE), row=1, col=1)

@@ -64,7 +64,8 @@ class TokenDisplay(LessonDisplay):
         add(fig, "err_now", go.Scatter(x=[], y=[], mode="markers", name="your depth N",
                                        marker=dict(size=12, symbol="circle-open", color=[],
                                                    line=dict(width=2))), 2, 2)
-        fig.update_layout(width=980, height=760, margin=dict(l=60, r=20, t=50, b=40),
+        # auto-margin's own margins for the first view: drawn once, not twice (tests/browser/test_first_draw.py)
+        fig.update_layout(width=980, height=760, margin=dict(l=65, r=20, t=50, b=126),
                           template="plotly_white", legend=dict(orientation="h", y=-0.08, x=0))
         fig.update_xaxes(title_text="t (depth)", range=[0, td.T_TOKENS], row=1, col=1)
         fig.update_yaxes(title_text="|x_l(t)|", type="log", range=[-1.3, 3.05], row=1, col=1)
