@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from lesson_helpers import TYPED_AS_LISTS
+
 from widgets.serve import _stat, free_port, stop_process_group
 
 
@@ -104,11 +106,10 @@ class Served:
 
 
 # Every plotly figure's data on the page, as JSON (null until one is drawn).
-PLOT_DATA = """() => {
+PLOT_DATA = f"""() => {{
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
-  return plots.length && plots.every(p => p.data) ? JSON.stringify(plots.map(p => p.data),
-    (k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v) : null;
-}"""
+  return plots.length && plots.every(p => p.data) ? JSON.stringify(plots.map(p => p.data), {TYPED_AS_LISTS}) : null;
+}}"""
 
 
 def move_a_control(page, timeout: float = 60_000) -> str:
