@@ -121,6 +121,6 @@ for (const part of ['tex-chtml.js', 'output/chtml/fonts/woff-v2', 'input/tex/ext
 }
 await cp('node_modules/mathjax/LICENSE', `${OUT}/mathjax/LICENSE`);
 
-// plotly's module with the cartesian partial bundle of plotly.js (see plotly-partial.mjs)
+// plotly's module with the kit's partial bundle of plotly.js (see plotly-partial.mjs)
 const partial = await buildPartialPlotly(OUT, { banner: COMPILE_HINT });
 console.log(`plotly-widget-cartesian.js: ${(partial.bytes / 1e6).toFixed(2)} MB, plotly.js ${partial.plotly_js}, traces ${partial.traces.join(' ')}`);

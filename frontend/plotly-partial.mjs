@@ -3,32 +3,34 @@
 // plotly (the Python package) ships its FigureWidget front end as one ES module,
 // package_data/widgetbundle.js: the widget's own code (about 140 kB) and all of plotly.js (4.8 MB,
 // every trace type, maplibre and WebGL included) wrapped in one CommonJS shim. Evaluating it costs a
-// page about 0.7 s of main-thread time before any figure draws, and the kit's figures use only a few
-// 2-D trace types. plotly.js defines a "cartesian" partial bundle, lib/index-cartesian.js: its core
-// (scatter, the axes, legend, hover, the modebar...) and the trace types bar, box, contour, heatmap,
-// histogram, histogram2d, histogram2dcontour, image, pie, scatterternary and violin, with the same API.
-//
-// This step bundles that file, from the plotly.js npm package of the same release, with esbuild, the
-// way plotly.js's CUSTOM_BUNDLE.md builds a bundle of chosen traces. plotly.js also publishes the same
-// selection prebuilt (plotly.js-cartesian-dist-min), and the kit used it until 2026-12-02; this build of
-// it costs a page 0.4-0.5 s less main-thread time (bench/RESULTS.md, "plotly.js built here"): what
-// differs is how the file was built, not what is in it (the same trace types, 1.5 MB either way).
+// page about 0.7 s of main-thread time before any figure draws, and the kit's figures use only four
+// 2-D trace types. This step bundles plotly-traces.js (plotly.js's core and the trace types bar,
+// heatmap and contour; scatter is in the core) with esbuild, from the plotly.js npm package of the
+// same release, the way plotly.js's CUSTOM_BUNDLE.md builds a bundle of chosen traces.
+// Until 2026-12-03 the kit bundled plotly.js's "cartesian" partial bundle instead
+// (lib/index-cartesian.js: box, histogram, histogram2d(contour), image, pie, scatterternary and
+// violin as well, 1.6 MB); the four types make the module 1.3 MB and a lesson page's Chromium CPU
+// 6 % smaller (bench/RESULTS.md, "The kernel connection opened early"). Before 2026-12-02 it used
+// the prebuilt plotly.js-cartesian-dist-min, which cost a page 0.4-0.5 s more main-thread time than
+// the same selection built here (bench/RESULTS.md, "plotly.js built here").
 //
 // It then takes the template's copy of plotly's module (plotly-widget.js, written by
 // `python -m widgets.compat` from the installed plotly), finds that one CommonJS shim with a JavaScript
 // parser, checks that it is plotly.js of the same version, and writes plotly-widget-cartesian.js: the
-// same module with the cartesian bundle in the shim. The widget code is not touched; it calls only
-// plotly.js's public API (newPlot, react, restyle, relayout, update, animate, addTraces, deleteTraces,
+// same module with the partial bundle in the shim (the name is the file's since 2026-12-02: every
+// type in it is a 2-D cartesian one). The widget code is not touched; it calls only plotly.js's
+// public API (newPlot, react, restyle, relayout, update, animate, addTraces, deleteTraces,
 // moveTraces, purge, Plots.resize), which the partial bundles keep.
 // widgets/compat.py sends a figure to this module when all its traces are of those types.
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'acorn';
 import * as esbuild from 'esbuild';
 
 const PLOTLY_JS = 'plotly.js';
-const ENTRY = `${PLOTLY_JS}/lib/index-cartesian.js`;
+const ENTRY = fileURLToPath(new URL('./plotly-traces.js', import.meta.url));
 const FULL_MODULE = 'plotly-widget.js';
 export const OUTPUT = 'plotly-widget-cartesian';
 
@@ -80,7 +82,7 @@ export async function buildPartialPlotly(staticDir, { banner = '' } = {}) {
   // plotly.js's own esbuild settings (its esbuild-config.js), less the plugins only WebGL and map
   // traces need; a .css import (maplibre's, which registry.js pulls in for map subplots only) is dropped.
   const built = await esbuild.build({
-    entryPoints: [require.resolve(ENTRY)],
+    entryPoints: [ENTRY],
     bundle: true,
     format: 'cjs',
     minify: true,
@@ -93,7 +95,7 @@ export async function buildPartialPlotly(staticDir, { banner = '' } = {}) {
   });
   const partial = built.outputFiles[0].text;
   if (plotlyVersion(partial, ENTRY) !== want) {
-    throw new Error(`plotly-partial: ${ENTRY} is not plotly.js ${want}`);
+    throw new Error(`plotly-partial: plotly-traces.js did not bundle plotly.js ${want}`);
   }
   const traces = [...new Set([...partial.matchAll(/moduleType:"trace",name:"(\w+)"/g)].map((m) => m[1]))].sort();
   if (!traces.includes('scatter')) {
@@ -102,7 +104,7 @@ export async function buildPartialPlotly(staticDir, { banner = '' } = {}) {
   // a CommonJS bundle: in the shim it sets module.exports, as plotly.js's own dist does
   const module = `${banner}${full.slice(0, shim.start)}(exports, module) => {\n${partial}\n}${full.slice(shim.end)}`;
   await writeFile(`${staticDir}/${OUTPUT}.js`, module);
-  const info = { from_sha256: fullInfo.sha256, plotly: fullInfo.plotly, plotly_js: want, bundle: `${PLOTLY_JS}@${version} lib/index-cartesian.js, esbuild ${esbuild.version}`,
+  const info = { from_sha256: fullInfo.sha256, plotly: fullInfo.plotly, plotly_js: want, bundle: `${PLOTLY_JS}@${version} lib/core.js with plotly-traces.js's trace types, esbuild ${esbuild.version}`,
                  traces, bytes: Buffer.byteLength(module), sha256: sha256(module) };
   await writeFile(`${staticDir}/${OUTPUT}.json`, `${JSON.stringify(info, null, 1)}\n`);
   return info;

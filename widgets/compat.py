@@ -192,12 +192,12 @@ def bound_channel_waits(slice_s: float = CHANNEL_WAIT_SLICE) -> bool:
 # plotly's FigureWidget is an anywidget whose ES module (5 MB of JavaScript) is the class attribute
 # ``BaseFigureWidget._esm``; anywidget sends it in the state of every figure. The kit's Voila
 # template ships a copy (``PLOTLY_MODULE``, written by ``python -m widgets.compat``) with the plotly
-# version and size it was copied from, and the same module with plotly.js's "cartesian" partial
-# bundle inside (``PLOTLY_PARTIAL``, 1.6 MB, built by frontend/plotly-partial.mjs from plotly.js's
-# lib/index-cartesian.js and that copy;
-# its JSON lists its trace types). Under Voila, when the copy matches the installed plotly, every
-# figure's ``_esm`` becomes a few lines that import one of them by URL: the partial one when every
-# trace of the figure is of its types at the time the browser first draws it, else the full one.
+# version and size it was copied from, and the same module with a partial plotly.js inside
+# (``PLOTLY_PARTIAL``, 1.3 MB: the core and the trace types the kit draws, frontend/plotly-traces.js,
+# built by frontend/plotly-partial.mjs from plotly.js and that copy; its JSON lists its trace
+# types). Under Voila, when the copy matches the installed plotly, every figure's ``_esm``
+# becomes a few lines that import one of them by URL: the partial one when every trace of the
+# figure is of its types at the time the browser first draws it, else the full one.
 # One cacheable request per browser instead of 5 MB through the kernel, the server and the
 # websocket per figure, and a third of the JavaScript to evaluate. Checked on plotly 6.x and 7.1
 # (``_esm`` is anywidget's documented attribute; its home class is plotly's).

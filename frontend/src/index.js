@@ -114,10 +114,15 @@ const figureModule = document.querySelector('link[rel="modulepreload"][data-kit-
 // is reported by the figure's own import
 const loadFigureModule = figureModule ? () => import(figureModule.href).catch(() => {}) : undefined;
 if (figureModule && document.readyState === 'loading') {
-  // still streaming a moment later: the kernel is running the notebook (a preheated page has
-  // arrived by then, and evaluating plotly first would only hold back its widgets)
+  // still streaming a moment later: the kernel is running the notebook. A preheated page has
+  // arrived whole by then (its response has ended, though the browser may still be parsing it), and
+  // evaluating plotly first would only hold back its widgets.
+  const streaming = () => {
+    const [navigation] = performance.getEntriesByType?.('navigation') ?? [];
+    return document.readyState === 'loading' && !(navigation?.responseEnd > 0);
+  };
   setTimeout(() => {
-    if (document.readyState === 'loading') {
+    if (streaming()) {
       loadFigureModule();
     }
   }, 300);
@@ -135,11 +140,40 @@ async function figuresDrawn() {
   });
 }
 
+/**
+ * The WebSocket class the kernel connection makes its socket with: the first socket it asks for is
+ * the one the page's head opened early (the teachkit-lite template, `window.kitKernelSocket`), if it
+ * is for the same URL and subprotocols and still open or opening; else that one is closed and a new
+ * one made. A socket that has already opened gets its "open" event again once the connection has
+ * set its handlers (a microtask: before any other message can arrive).
+ */
+function kitWebSocket(early, Socket = WebSocket) {
+  let offered = Boolean(early && early.socket);
+  return function KitWebSocket(url, protocols) {
+    if (offered) {
+      offered = false;
+      const { socket } = early;
+      const same = socket.url === new URL(url, window.location.href).href
+        && JSON.stringify(protocols) === JSON.stringify(early.protocols);
+      if (same && socket.readyState <= Socket.OPEN) {
+        if (socket.readyState === Socket.OPEN) {
+          queueMicrotask(() => socket.onopen?.(new Event('open')));
+        }
+        return socket;
+      }
+      socket.close();
+    }
+    return new Socket(url, protocols);
+  };
+}
+
 async function main() {
   await parsed;
   const config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
-  const serverSettings = ServerConnection.makeSettings({ baseUrl: config.baseUrl });
-  const kernel = new KernelConnection({ model: { id: config.kernelId, name: 'python3' }, serverSettings });
+  const early = window.kitKernelSocket;
+  const serverSettings = ServerConnection.makeSettings({ baseUrl: config.baseUrl, WebSocket: kitWebSocket(early) });
+  const kernel = new KernelConnection({ model: { id: config.kernelId, name: 'python3' }, serverSettings,
+                                        clientId: early?.session });
   watchKernel(kernel);
   shutdownOnLeave(config.baseUrl, kernel);
   const manager = new KitWidgetManager(kernel, MATHJAX);

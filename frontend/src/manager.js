@@ -90,6 +90,7 @@ export class KitWidgetManager extends HTMLManager {
     });
     this._rendermime = this.renderMime;
     this._outputModel = null;
+    this._classes = new Map(); // loadClass: JSON [module, version, class] -> Promise of the class
     kernel.registerCommTarget(this.comm_target_name, (comm, msg) =>
       this.handle_comm_open(new base.shims.services.Comm(comm), msg));
   }
@@ -112,7 +113,26 @@ export class KitWidgetManager extends HTMLManager {
     throw new Error(`${moduleName} is not one of the widget modules this page has`);
   }
 
-  async loadClass(className, moduleName, moduleVersion) {
+  /**
+   * The class a model or view names, resolved once per page. ManagerBase asks for it once for every
+   * model and again for every view (300-odd times on a lesson page), and HTMLManager's own loadClass
+   * does its whole lookup each time: semver matching, a fresh CommonJS copy of the controls
+   * module's 200 exports, and a getComputedStyle of the page, which makes the browser recompute
+   * styles while the page's widgets are being built (bench/RESULTS.md, "The kernel connection opened early").
+   * A failed lookup is not kept, so the next model that asks sees the error again.
+   */
+  loadClass(className, moduleName, moduleVersion) {
+    const key = JSON.stringify([moduleName, moduleVersion, className]);
+    let cls = this._classes.get(key);
+    if (!cls) {
+      cls = this._resolveClass(className, moduleName, moduleVersion);
+      this._classes.set(key, cls);
+      cls.catch(() => this._classes.delete(key));
+    }
+    return cls;
+  }
+
+  async _resolveClass(className, moduleName, moduleVersion) {
     const provided = PROVIDED[moduleName];
     if (!provided) {
       throw new Error(`${moduleName}@${moduleVersion} (${className}) is not a widget module this page has; `
@@ -136,10 +156,12 @@ export class KitWidgetManager extends HTMLManager {
       comm.open(data, metadata, buffers);
     }
     if (targetName === 'jupyter.widget.control' && this._whileWaiting) {
-      // ManagerBase sends 'request_states' on this comm as soon as it has it: run the idle-time
-      // work in a task of its own, after that message has left
-      setTimeout(this._whileWaiting, 0);
+      // ManagerBase sends 'request_states' on this comm as soon as it has it, and the kernel
+      // connection holds it until the kernel has answered its kernel_info request: run the idle-time
+      // work in a task of its own once that has happened and the request has left
+      const work = this._whileWaiting;
       this._whileWaiting = null;
+      this.kernel.info.then(() => setTimeout(work, 0), () => setTimeout(work, 0));
     }
     return new base.shims.services.Comm(comm);
   }

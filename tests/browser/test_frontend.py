@@ -97,6 +97,59 @@ def test_outputs_are_drawn_and_a_click_goes_to_the_kernel_and_back(browser, lite
     page.context.close()
 
 
+# Notes every WebSocket the page makes (and, when window.__closeFirst is set, closes the first one
+# as soon as it opens: an early connection the server dropped).
+SOCKETS = """(() => {
+  const made = window.__sockets = [];
+  const Native = window.WebSocket;
+  function Counted(url, protocols) {
+    const socket = new Native(url, protocols);
+    made.push({ url, at: performance.now() });
+    if (window.__closeFirst && made.length === 1) socket.addEventListener('open', () => socket.close());
+    return socket;
+  }
+  Object.assign(Counted, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  Counted.prototype = Native.prototype;
+  window.WebSocket = Counted;
+})();"""
+
+
+def _sockets_of_a_working_page(browser, url, close_first=False):
+    watch = PageWatch()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/*", watch.route)
+    context.add_init_script(("window.__closeFirst = true;" if close_first else "") + SOCKETS)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
+    try:
+        page.goto(url + "voila/render/outputs.ipynb", wait_until="domcontentloaded", timeout=90_000)
+        page.get_by_role("button", name="Press").click(timeout=90_000)
+        page.get_by_role("button", name="Pressed in the kernel 42").wait_for(timeout=20_000)
+        assert page.locator(".kit-problem").count() == 0
+        assert_clean(page, watch)
+        return page.evaluate("""() => ({ sockets: window.__sockets,
+            parsed: performance.getEntriesByType('navigation')[0].domContentLoadedEventStart })""")
+    finally:
+        context.close()
+
+
+def test_the_kernel_connection_is_opened_by_the_page_head_and_taken_over_by_kit_js(browser, lite_server):
+    """The teachkit-lite template opens the kernel's websocket as soon as the page names its kernel,
+    before the page has been parsed (kit.js connects only after that), and kit.js uses that very
+    socket: one websocket for the page, and a click still goes to the kernel and back on it."""
+    seen = _sockets_of_a_working_page(browser, lite_server.url)
+    assert len(seen["sockets"]) == 1, seen
+    assert "/api/kernels/" in seen["sockets"][0]["url"] and "/channels?session_id=" in seen["sockets"][0]["url"]
+    assert seen["sockets"][0]["at"] < seen["parsed"], seen
+
+
+def test_an_early_connection_that_closed_is_replaced_by_kit_js(browser, lite_server):
+    """If the early socket has closed by the time kit.js connects, kit.js opens its own."""
+    seen = _sockets_of_a_working_page(browser, lite_server.url, close_first=True)
+    assert len(seen["sockets"]) == 2, seen
+    assert seen["sockets"][0]["url"] == seen["sockets"][1]["url"]  # the same kernel and session
+
+
 def test_an_error_shows_voilas_one_line_message_not_the_traceback(browser, lite_server):
     watch = PageWatch()
     page = open_page(browser, lite_server.url, "broken.ipynb", watch=watch, selector=".jp-RenderedText")
