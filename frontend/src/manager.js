@@ -118,7 +118,8 @@ export class KitWidgetManager extends HTMLManager {
    * model and again for every view (300-odd times on a lesson page), and HTMLManager's own loadClass
    * does its whole lookup each time: semver matching, a fresh CommonJS copy of the controls
    * module's 200 exports, and a getComputedStyle of the page, which makes the browser recompute
-   * styles while the page's widgets are being built (bench/RESULTS.md, "The kernel connection opened early").
+   * styles while the page's widgets are being built (bench/RESULTS.md, "The kernel connection
+   * opened early").
    * A failed lookup is not kept, so the next model that asks sees the error again.
    */
   loadClass(className, moduleName, moduleVersion) {
