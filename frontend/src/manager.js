@@ -161,8 +161,9 @@ export class KitWidgetManager extends HTMLManager {
       // connection holds it until the kernel has answered its kernel_info request: run the idle-time
       // work in a task of its own once that has happened and the request has left
       const work = this._whileWaiting;
+      const later = () => setTimeout(work, 0);
       this._whileWaiting = null;
-      this.kernel.info.then(() => setTimeout(work, 0), () => setTimeout(work, 0));
+      this.kernel.info.then(later, later);
     }
     return new base.shims.services.Comm(comm);
   }
