@@ -128,6 +128,20 @@ def test_url_state_round_trip(lesson):
     lesson.tour.go(0)
 
 
+def test_the_text_beside_the_widget_names_the_values_and_builds_the_view_again(lesson):
+    """A notebook keeps ``text/plain`` beside the widget: short, and ``Class(**values)`` of the
+    controls, as a scikit-learn estimator's repr (not ipywidgets' dump of every child)."""
+    cls = type(lesson)
+    lesson.tour.go(len(lesson.tour.steps) - 1)  # values a tour step set, not only the defaults
+    values, text = lesson.values(), repr(lesson)
+    shown = lesson._repr_mimebundle_()["text/plain"]  # ipywidgets cuts it after 110 characters
+    lesson.tour.go(0)
+    assert text.startswith(shown.rstrip("…")) and text.startswith(f"{cls.__name__}(") and len(text) < 1500
+    assert all(f"{name}={value!r}" in text for name, value in values.items())
+    again = eval(text, {cls.__name__: cls})  # noqa: S307 - the repr of the kit's own lesson
+    assert again.values() == values
+
+
 @pytest.mark.parametrize("slug", SLUGS)
 def test_notebook_shows_the_code_under_the_hood(slug):
     cells = notebook_cells(slug)
