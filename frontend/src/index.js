@@ -32,6 +32,8 @@ function preformatted(host, content, stderr = false) {
 async function renderOutput(output, host, manager) {
   const data = output.data || {};
   if (data[WIDGET_VIEW]) {
+    // a widget made by a later cell may come (its comm_open, on the kernel's websocket) after the
+    // output that shows it (in the page): ipywidgets' get_model waits for it for up to 2 s
     const model = await manager.get_model(data[WIDGET_VIEW].model_id);
     await manager.display_view(manager.create_view(model), host);
   } else if (output.output_type === 'stream') {
@@ -167,8 +169,45 @@ function kitWebSocket(early, Socket = WebSocket) {
   };
 }
 
+/** A cell output's JSON, or undefined while the parser has not reached its end. */
+const outputs = new WeakMap();
+function cellOutput(script) {
+  if (!outputs.has(script)) {
+    try {
+      outputs.set(script, JSON.parse(script.textContent)); // an object parses only when whole
+    } catch (error) {
+      return undefined;
+    }
+  }
+  return outputs.get(script);
+}
+
+/**
+ * Resolves when the page shows its first widget (Voila has run the cell that made it and sent its
+ * output) or has been parsed whole, whichever comes first. On a cold start the kernel is then still
+ * running the notebook's later cells and Voila is still streaming the page: the widgets' states can
+ * be fetched and their models made in the meantime.
+ */
+function firstWidgetOutput() {
+  return new Promise((resolve) => {
+    const observer = new MutationObserver(() => look());
+    const done = () => {
+      observer.disconnect();
+      resolve();
+    };
+    const look = () => {
+      if ([...document.querySelectorAll(CELL_OUTPUT)].some((script) => cellOutput(script)?.data?.[WIDGET_VIEW])) {
+        done();
+      }
+    };
+    observer.observe(document, { childList: true, subtree: true, characterData: true });
+    parsed.then(done);
+    look();
+  });
+}
+
 async function main() {
-  await parsed;
+  await firstWidgetOutput();
   const config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
   const early = window.kitKernelSocket;
   const serverSettings = ServerConnection.makeSettings({ baseUrl: config.baseUrl, WebSocket: kitWebSocket(early) });
@@ -177,6 +216,7 @@ async function main() {
   watchKernel(kernel);
   shutdownOnLeave(config.baseUrl, kernel);
   const manager = new KitWidgetManager(kernel, MATHJAX);
+  window.kitWidgetManager = manager; // for the browser's console and the tests
   try {
     await manager.restore(loadFigureModule);
   } catch (error) {
@@ -184,12 +224,15 @@ async function main() {
     showProblem('The app could not load its controls from the server. Reload the page.');
     return;
   }
+  // The cells are shown together at the end of the page (Voila's voila_finish): their outputs are
+  // drawn then.
+  await parsed;
   await Promise.all([...document.querySelectorAll(CELL_OUTPUT)].map(async (script) => {
     const host = document.createElement('div');
     host.className = 'jp-OutputArea-output';
     script.replaceWith(host);
     try {
-      await renderOutput(JSON.parse(script.textContent), host, manager);
+      await renderOutput(cellOutput(script), host, manager);
     } catch (error) {
       console.error(error);
       preformatted(host, `This part of the page could not be shown (${error.message}).`, true);

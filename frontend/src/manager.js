@@ -6,8 +6,10 @@
 // kernel asks for; nothing is loaded from elsewhere.
 import * as base from '@jupyter-widgets/base';
 import * as controls from '@jupyter-widgets/controls';
+import { CONTROL_COMM_PROTOCOL_VERSION, CONTROL_COMM_TARGET } from '@jupyter-widgets/base-manager';
 import { HTMLManager } from '@jupyter-widgets/html-manager';
 import { OUTPUT_WIDGET_VERSION } from '@jupyter-widgets/output';
+import { CommsOverSubshells } from '@jupyterlab/services';
 import anywidget from 'anywidget';
 import { coerce, satisfies, validRange } from 'semver';
 
@@ -91,18 +93,88 @@ export class KitWidgetManager extends HTMLManager {
     this._rendermime = this.renderMime;
     this._outputModel = null;
     this._classes = new Map(); // loadClass: JSON [module, version, class] -> Promise of the class
-    kernel.registerCommTarget(this.comm_target_name, (comm, msg) =>
-      this.handle_comm_open(new base.shims.services.Comm(comm), msg));
+    this._statesArrived = false; // the kernel's answer to the states request has come
+    this._restoring = null; // while the models of that answer are being made
+    this._answer = null;
+    this.statesRequested = null; // when the states request left (performance.now()), for the tests
+    this.openedAfterStates = 0; // widgets made from comm_open messages
+    kernel.registerCommTarget(this.comm_target_name, (comm, msg) => this._commOpened(comm, msg));
   }
 
   /**
-   * Every model the kernel has now (Voila ran the notebook before the page asked for them).
-   * `whileWaiting`, if given, runs once the request for the widgets' states has gone to the kernel:
-   * work for the page's idle time until the reply arrives.
+   * Every model the kernel has. The page may ask while Voila is still running the notebook's later
+   * cells (index.js asks once the first widget's output has arrived): the widgets those cells make
+   * then arrive as comm_open messages, which this manager takes from the moment the kernel's answer
+   * has arrived. `whileWaiting`, if given, runs once the request for the widgets' states has gone
+   * to the kernel: work for the page's idle time until the answer.
    */
-  restore(whileWaiting) {
-    this._whileWaiting = whileWaiting;
-    return this._loadFromKernel();
+  async restore(whileWaiting) {
+    let restored;
+    this._restoring = new Promise((resolve) => { restored = resolve; });
+    try {
+      this._answer = await this._requestStates(whileWaiting);
+      await this._loadFromKernel(); // ManagerBase makes the models from the answer (_create_comm)
+    } finally {
+      restored();
+      this._restoring = null;
+    }
+  }
+
+  /**
+   * The kernel's answer to `request_states`, asked on a control comm of the page's own.
+   * ipywidgets' _loadFromKernel asks the same but gives the kernel 4 s, counted from when the
+   * request is written, not from when it leaves (the kernel connection holds it until the kernel has
+   * answered kernel_info, that is until the cell it is running has ended); past that it falls back
+   * to asking for each widget in turn, while the later cells go on opening widgets. Here the page
+   * waits for the answer however long the cells take, as it waits for the page itself.
+   * The request goes to the kernel's main shell, behind the cells Voila is running, so that the
+   * answer comes in order with the comm_open messages of the widgets those cells make (on a
+   * subshell it would be answered in the middle of a cell, from another thread).
+   */
+  _requestStates(whileWaiting) {
+    const comm = this.kernel.createComm(CONTROL_COMM_TARGET);
+    comm.commsOverSubshells = CommsOverSubshells.Disabled;
+    const answer = new Promise((resolve, reject) => {
+      comm.onMsg = (msg) => {
+        if (msg.content.data.method === 'update_states') {
+          this._statesArrived = true;
+          resolve(msg);
+          comm.close();
+        }
+      };
+      comm.onClose = () => reject(new Error('the kernel closed the widgets\' control comm'));
+    });
+    comm.open({}, { version: CONTROL_COMM_PROTOCOL_VERSION });
+    comm.send({ method: 'request_states' }, {});
+    const left = () => {
+      this.statesRequested = performance.now();
+      if (whileWaiting) {
+        setTimeout(whileWaiting, 0); // a task of its own, once the request has left
+      }
+    };
+    this.kernel.info.then(left, left);
+    return answer;
+  }
+
+  /**
+   * A widget the kernel made. The kernel's answer to the states request (iopub, the same channel
+   * and order as these messages) has every widget made before it, in its state at that moment: a
+   * widget opened before the answer is left to it (its comm_open may name widgets the page does not
+   * know yet, and failing there would close the widget in the kernel), and one opened after is
+   * made here, once the answer's models are there to be named.
+   */
+  async _commOpened(comm, msg) {
+    if (!this._statesArrived) {
+      comm.dispose(); // frees its id for the comm the answer's model gets; nothing is sent
+      return undefined;
+    }
+    if (this._restoring) {
+      // The kernel connection handles its messages one at a time, so this holds back the later
+      // ones too, for a moment: making the models needs nothing more from the kernel.
+      await this._restoring;
+    }
+    this.openedAfterStates += 1;
+    return this.handle_comm_open(new base.shims.services.Comm(comm), msg);
   }
 
   /** Modules beyond ipywidgets' own, for HTMLManager's loader hook. */
@@ -152,18 +224,16 @@ export class KitWidgetManager extends HTMLManager {
   }
 
   async _create_comm(targetName, modelId, data, metadata, buffers) {
+    if (targetName === CONTROL_COMM_TARGET && this._answer) {
+      // _loadFromKernel's own request: the answer is here already (_requestStates)
+      const answer = this._answer;
+      this._answer = null;
+      let deliver;
+      return { on_msg: (callback) => { deliver = callback; }, on_close: () => {}, send: () => deliver(answer), close: () => {} };
+    }
     const comm = this.kernel.createComm(targetName, modelId);
     if (data || metadata) {
       comm.open(data, metadata, buffers);
-    }
-    if (targetName === 'jupyter.widget.control' && this._whileWaiting) {
-      // ManagerBase sends 'request_states' on this comm as soon as it has it, and the kernel
-      // connection holds it until the kernel has answered its kernel_info request: run the idle-time
-      // work in a task of its own once that has happened and the request has left
-      const work = this._whileWaiting;
-      const later = () => setTimeout(work, 0);
-      this._whileWaiting = null;
-      this.kernel.info.then(later, later);
     }
     return new base.shims.services.Comm(comm);
   }

@@ -45,6 +45,31 @@ def lite_server(tmp_path_factory, chromium_path):
               "import ipywidgets as W\nW.Button(description='From the future', _model_module_version='9.0.0',"
               " _view_module_version='9.0.0')",
               "W.Label('a label this page has')")
+    # widgets made by cells the kernel runs after the page has asked for the states (kit.js asks
+    # once the first widget's output has arrived), one of them showing a widget made before
+    _notebook(root / "later.ipynb",
+              "import time\nimport ipywidgets as W\n"
+              "shared = W.Label('made by the first cell, shown by a later one')\nW.Label('the first widget')",
+              "time.sleep(0.5)\nW.Label('the second widget')",
+              "time.sleep(0.3)\nW.Label('the third widget')",
+              "time.sleep(0.3)\ntyped = W.Text(value='as it was made')\nbox = W.VBox([shared, typed])\n"
+              "display(box)\ntyped.value = 'changed after it was shown'",
+              "W.HTML('<b class=\"last\">the last widget</b>')")
+    # an output whose widget the kernel makes a second later, from a thread: the extreme of the
+    # race between a comm_open (the kernel's websocket) and the output showing it (the page)
+    _notebook(root / "late_model.ipynb",
+              "import threading\nimport uuid\nimport ipywidgets as W\nfrom IPython.display import display\n"
+              "W.Label('the first widget')",
+              "late = uuid.uuid4().hex\n"
+              "display({'application/vnd.jupyter.widget-view+json':"
+              " {'version_major': 2, 'version_minor': 0, 'model_id': late}}, raw=True)\n"
+              "threading.Timer(1.0, lambda: W.Label('made a second after its output', model_id=late)).start()")
+    # a cell longer than ipywidgets' wait for the states (4 s) right after the first widget
+    _notebook(root / "long_cell.ipynb",
+              "import time\nimport ipywidgets as W\n"
+              "shared = W.Label('made by the first cell, shown by the last')\nW.Label('the first widget')",
+              "time.sleep(5)\nW.Label('after a long cell')",
+              "W.VBox([shared, W.Label('the last widget')])")
     server = VoilaServer(root=root, log_path=ARTIFACTS / "voila-lite.log",
                          extra=["--VoilaConfiguration.preheat_kernel=False"])
     yield server
@@ -219,5 +244,71 @@ def test_a_widget_from_an_unknown_module_version_is_named_and_the_rest_still_dra
     broken.click()  # ipywidgets' error widget shows the message on a click
     assert "@jupyter-widgets/controls@9.0.0" in broken.inner_text()
     assert "this page has @jupyter-widgets/controls@2.0.0" in broken.inner_text()
+    assert_clean(page, watch)
+    page.context.close()
+
+
+def _open_with_console(browser, url, path, selector):
+    """open_page, keeping the console's errors from the start (a widget the page failed to make is
+    reported there: 'Exception opening new comm', 'widget model not found')."""
+    watch, errors = PageWatch(), []
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/*", watch.route)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(url + "voila/render/" + path, wait_until="domcontentloaded", timeout=60_000)
+    page.wait_for_selector(selector, state="visible", timeout=60_000)
+    return page, watch, errors
+
+
+LABELS = "() => [...document.querySelectorAll('.widget-label, .widget-html-content, .widget-text input')]" \
+         ".map(e => e.value ?? e.textContent).filter(Boolean)"  # not the Text's empty description
+
+
+def test_widgets_made_after_the_page_asked_for_the_states_are_drawn(browser, lite_server):
+    """On a cold start kit.js asks for the widgets' states as soon as the first widget's output has
+    arrived, while the kernel still runs the later cells: their widgets come as comm_open messages
+    after the kernel's answer, and one of them shows a widget that only the answer had; a value set
+    after a widget was shown is the one drawn."""
+    page, watch, errors = _open_with_console(browser, lite_server.url, "later.ipynb", ".last")
+    page.wait_for_function("() => document.querySelector('.widget-text input')?.value"
+                           " === 'changed after it was shown'", timeout=20_000)
+    assert page.evaluate(LABELS) == ["the first widget", "the second widget", "the third widget",
+                                     "made by the first cell, shown by a later one",
+                                     "changed after it was shown", "the last widget"]
+    seen = page.evaluate("""() => ({ requested: window.kitWidgetManager.statesRequested,
+        afterStates: window.kitWidgetManager.openedAfterStates,
+        parsed: performance.getEntriesByType('navigation')[0].domContentLoadedEventStart })""")
+    assert seen["requested"] < seen["parsed"] - 300, seen  # asked while the later cells ran
+    assert seen["afterStates"] >= 1, seen  # and some widgets came after the answer
+    assert not errors, errors
+    assert page.locator(".kit-problem").count() == 0
+    assert_clean(page, watch)
+    page.context.close()
+
+
+def test_a_cell_longer_than_the_wait_for_the_states_still_gives_every_widget(browser, lite_server):
+    """ipywidgets gives the states request 4 s, then asks for each widget on its own: a page whose
+    kernel is in a 5-second cell when the request arrives still draws every widget."""
+    page, watch, errors = _open_with_console(browser, lite_server.url, "long_cell.ipynb", ".widget-vbox")
+    page.get_by_text("the last widget").wait_for(timeout=20_000)
+    assert page.evaluate(LABELS) == ["the first widget", "after a long cell",
+                                     "made by the first cell, shown by the last", "the last widget"]
+    assert not errors, errors
+    assert page.locator(".kit-problem").count() == 0
+    assert_clean(page, watch)
+    page.context.close()
+
+
+def test_an_output_waits_for_a_widget_whose_comm_open_comes_after_the_page(browser, lite_server):
+    """An output can reach the page before the comm_open of the widget it shows (they come over two
+    connections): kit.js waits for the model a while instead of failing at once."""
+    watch = PageWatch()
+    page = open_page(browser, lite_server.url, "late_model.ipynb", watch=watch, selector=".widget-label")
+    page.get_by_text("made a second after its output").wait_for(timeout=20_000)
+    assert page.evaluate(LABELS) == ["the first widget", "made a second after its output"]
+    assert "could not be shown" not in page.locator("body").inner_text()
+    assert page.locator(".kit-problem").count() == 0
     assert_clean(page, watch)
     page.context.close()
