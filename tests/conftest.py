@@ -76,6 +76,7 @@ class PageWatch:
 
     def __init__(self):
         self.page_errors: list[str] = []
+        self.console_errors: list[str] = []  # e.g. a widget the page failed to make
         self.external: list[str] = []
         self.requests: list[str] = []
 
@@ -96,6 +97,7 @@ def open_page(browser, base_url: str, path: str, query: str = "", *, watch: Page
     context.route("**/*", watch.route)
     page = context.new_page()
     page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
+    page.on("console", lambda message: watch.console_errors.append(message.text) if message.type == "error" else None)
     url = base_url + "voila/render/" + path + (f"?{query}" if query else "")
     page.goto(url, wait_until="domcontentloaded", timeout=timeout)
     if selector:

@@ -248,20 +248,6 @@ def test_a_widget_from_an_unknown_module_version_is_named_and_the_rest_still_dra
     page.context.close()
 
 
-def _open_with_console(browser, url, path, selector):
-    """open_page, keeping the console's errors from the start (a widget the page failed to make is
-    reported there: 'Exception opening new comm', 'widget model not found')."""
-    watch, errors = PageWatch(), []
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route("**/*", watch.route)
-    page = context.new_page()
-    page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.goto(url + "voila/render/" + path, wait_until="domcontentloaded", timeout=60_000)
-    page.wait_for_selector(selector, state="visible", timeout=60_000)
-    return page, watch, errors
-
-
 LABELS = "() => [...document.querySelectorAll('.widget-label, .widget-html-content, .widget-text input')]" \
          ".map(e => e.value ?? e.textContent).filter(Boolean)"  # not the Text's empty description
 
@@ -271,7 +257,8 @@ def test_widgets_made_after_the_page_asked_for_the_states_are_drawn(browser, lit
     arrived, while the kernel still runs the later cells: their widgets come as comm_open messages
     after the kernel's answer, and one of them shows a widget that only the answer had; a value set
     after a widget was shown is the one drawn."""
-    page, watch, errors = _open_with_console(browser, lite_server.url, "later.ipynb", ".last")
+    watch = PageWatch()  # its console errors: a widget the page failed to make is reported there
+    page = open_page(browser, lite_server.url, "later.ipynb", watch=watch, selector=".last", timeout=60_000)
     page.wait_for_function("() => document.querySelector('.widget-text input')?.value"
                            " === 'changed after it was shown'", timeout=20_000)
     assert page.evaluate(LABELS) == ["the first widget", "the second widget", "the third widget",
@@ -282,7 +269,7 @@ def test_widgets_made_after_the_page_asked_for_the_states_are_drawn(browser, lit
         parsed: performance.getEntriesByType('navigation')[0].domContentLoadedEventStart })""")
     assert seen["requested"] < seen["parsed"] - 300, seen  # asked while the later cells ran
     assert seen["afterStates"] >= 1, seen  # and some widgets came after the answer
-    assert not errors, errors
+    assert not watch.console_errors, watch.console_errors
     assert page.locator(".kit-problem").count() == 0
     assert_clean(page, watch)
     page.context.close()
@@ -291,11 +278,13 @@ def test_widgets_made_after_the_page_asked_for_the_states_are_drawn(browser, lit
 def test_a_cell_longer_than_the_wait_for_the_states_still_gives_every_widget(browser, lite_server):
     """ipywidgets gives the states request 4 s, then asks for each widget on its own: a page whose
     kernel is in a 5-second cell when the request arrives still draws every widget."""
-    page, watch, errors = _open_with_console(browser, lite_server.url, "long_cell.ipynb", ".widget-vbox")
+    watch = PageWatch()
+    page = open_page(browser, lite_server.url, "long_cell.ipynb", watch=watch, selector=".widget-vbox",
+                     timeout=60_000)
     page.get_by_text("the last widget").wait_for(timeout=20_000)
     assert page.evaluate(LABELS) == ["the first widget", "after a long cell",
                                      "made by the first cell, shown by the last", "the last widget"]
-    assert not errors, errors
+    assert not watch.console_errors, watch.console_errors
     assert page.locator(".kit-problem").count() == 0
     assert_clean(page, watch)
     page.context.close()
